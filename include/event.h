@@ -1,0 +1,41 @@
+/* event: which resource an event belongs to (SPEC section 3). */
+#ifndef HW_EVENT_H
+#define HW_EVENT_H
+
+struct json_object;
+
+enum resource {
+	RES_KYC,
+	RES_SIGNATURES,
+	RES_CONSENTS,
+	RES_FORMS,
+	RES_CREDENTIALS,
+	RES_OTP,
+	RES_OTHER,
+	RES_QUARANTINE,		/* not an event resource: see spool.h */
+	RES__COUNT
+};
+#define RES__EVENTS	RES_QUARANTINE	/* resources that hold events */
+
+struct event_class {
+	enum resource	 res;
+	const char	*name;	/* the row's "event": borrowed from the
+				   object or static; NULL when absent */
+};
+
+/* The folder name of res ("kyc", ..., "quarantine"). */
+const char	*event_resource_name(enum resource res);
+
+/*
+ * Parse a resource name.  Accepts the names of event_resource_name()
+ * except "quarantine".  Returns 0 and sets *res, or -1.
+ */
+int	event_resource_parse(const char *name, enum resource *res);
+
+/*
+ * Classify the decrypted event object ev.  The name is ev's "event" key,
+ * else "eventType"; a non-string name counts as absent.
+ */
+void	event_classify(struct json_object *ev, struct event_class *out);
+
+#endif

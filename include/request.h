@@ -1,0 +1,90 @@
+/*
+ * request: one delivery, start to end (SPEC section 6):
+ * method -> size -> signature -> timestamp -> envelope -> decrypt ->
+ * event -> spool.  Nothing of the body is parsed before its signature
+ * has been checked.
+ */
+#ifndef HW_REQUEST_H
+#define HW_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "event.h"
+#include "row.h"
+#include "spool.h"
+
+#define REQ_TS_MAX		20	/* digits of x-timestamp */
+#define REQ_DEPTH_MAX		64	/* JSON nesting */
+#define REQ_LOCATION_MAX	1024	/* bytes of URI path kept */
+#define REQ_SECONDS_BELOW	100000000000LL	/* x-timestamp below: seconds */
+
+/* What the web server told us; every string untrusted, NULL if absent. */
+struct req_in {
+	const char	*method;
+	const char	*content_type;
+	const char	*timestamp;	/* x-timestamp */
+	const char	*signature;	/* x-signature */
+	const char	*location;	/* URI path */
+	const char	*profile;	/* HUMANOS_PROFILE */
+	const char	*resource;	/* HUMANOS_RESOURCE */
+	const unsigned char *body;
+	size_t		 bodylen;
+	int		 too_large;	/* the body went past max_body */
+	int		 check_time;	/* 0 for replay: no window */
+};
+
+struct req_out {
+	int		 status;
+	const char	*error;		/* SPEC error code, NULL on 200 */
+	int		 duplicate;
+	char		 id[ROW_ID_HEX_LEN + 1];
+	enum resource	 res;
+	int		 has_res;
+	int		 misrouted;	/* HUMANOS_RESOURCE named another */
+	char		 event[128];	/* the event name, made safe to log */
+	char		 detail[256];	/* for the log: never secret, never content */
+};
+
+/* Per-process state: the configuration and one open spool per profile. */
+struct req_ctx {
+	struct config	*cfg;
+	struct spool	*spools;	/* [i] for cfg->profiles[i] */
+	unsigned char	*plain;		/* scratch, max body bytes */
+	unsigned char	*raw;		/* scratch, max body bytes */
+	size_t		 scratch;
+	int64_t		 (*now_ms)(void);	/* the clock (tests set it) */
+};
+
+/*
+ * Open the spools of every usable profile and run their recovery.
+ * Returns 0, or -1 with err set.
+ */
+int	req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
+	    size_t errlen);
+void	req_ctx_free(struct req_ctx *ctx);
+
+/* The largest max_body of any profile: how much a caller must read. */
+size_t	req_max_body(const struct req_ctx *ctx, const char *profile);
+
+/* Run one delivery through the pipeline and fill out. */
+void	req_handle(struct req_ctx *ctx, const struct req_in *in,
+	    struct req_out *out);
+
+/*
+ * The response body for out: {"ok":true,"id":"...","duplicate":false} or
+ * {"ok":false,"error":"CODE"}.  Returns its length.
+ */
+size_t	req_response(const struct req_out *out, char *buf, size_t buflen);
+
+/* The HTTP reason phrase of status. */
+const char *req_status_text(int status);
+
+/*
+ * Parse x-timestamp: 1 to REQ_TS_MAX decimal digits, nothing else; a
+ * value below REQ_SECONDS_BELOW is seconds.  Sets *ms.  Returns 0 or -1.
+ */
+int	req_parse_timestamp(const char *s, int64_t *ms);
+
+#endif

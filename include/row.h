@@ -1,0 +1,52 @@
+/* row: the JSON lines written to the spool. */
+#ifndef HW_ROW_H
+#define HW_ROW_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "event.h"
+
+struct json_object;
+
+#define ROW_ID_HEX_LEN	64		/* hex SHA-256 */
+#define ROW_TIME_LEN	24		/* 2026-01-02T03:04:05.678Z */
+
+struct row_meta {
+	const char	*profile;
+	const char	*location;	/* request URI path; may be NULL */
+	const char	*delivery_ts;	/* x-timestamp as sent; may be NULL */
+	struct timespec	 received;
+};
+
+/* id = lower-case hex SHA-256 of len bytes. */
+void	row_id(const void *buf, size_t len, char id[ROW_ID_HEX_LEN + 1]);
+
+/* UTC ISO 8601 with milliseconds. */
+void	row_time(const struct timespec *ts, char out[ROW_TIME_LEN + 1]);
+
+/*
+ * The event row: {"id","received_at","resource","event","profile",
+ * "location","delivery_timestamp","payload"}.  payload is referenced,
+ * not copied.  Returns a new object, or NULL.
+ */
+struct json_object *row_event(const char *id, const struct event_class *ec,
+	    const struct row_meta *m, struct json_object *payload);
+
+/*
+ * The quarantine row for a delivery whose signature verified but which
+ * could not be spooled as an event: the reason (an error code), the
+ * headers that were signed, and the raw body in base64.  Never any
+ * decrypted content.
+ */
+struct json_object *row_quarantine(const char *id, const char *reason,
+	    int status, const struct row_meta *m, const char *signature,
+	    const char *content_type, const void *body, size_t bodylen);
+
+/*
+ * Serialise obj as one line of JSON (no newline: spool_put adds it).
+ * Returns a pointer valid until obj is freed, or NULL.
+ */
+const char *row_line(struct json_object *obj, size_t *len);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * spooltool: the reader side of the spool, for humanos-spool (SPEC
+ * section 8).  The writer's layout is described in spool.h; this module
+ * adds, per resource:
+ *
+ *   SPOOL/<resource>/failed/          rows a command gave up on
+ *   SPOOL/<resource>/.attempts/<name> failed attempts of a waiting row
+ *                                     (decimal, one line)
+ *
+ * Everything read from the spool is distrusted: only regular files whose
+ * names are exactly "<16 digits>.<7 digits>.json" are rows; anything else
+ * (dotfiles, partial names, symlinks, directories) is ignored.
+ *
+ * Each command returns a sysexits(3) code; only main() exits.
+ */
+#ifndef HW_SPOOLTOOL_H
+#define HW_SPOOLTOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "event.h"
+#include "request.h"
+#include "row.h"
+
+#define ST_NAME_LEN	(16 + 1 + 7 + 5)	/* "<usec>.<pid>.json" */
+#define ST_ROW_MAX	((size_t)CONFIG_MAX_BODY_LIMIT * 8)	/* bytes of
+				   one row: base64 and JSON escapes grow
+				   the largest body this much at most */
+#define ST_JSON_DEPTH	(REQ_DEPTH_MAX + 2)	/* payload inside a row */
+#define ST_ERR_MAX	512
+#define ST_ATTEMPTS_DIR	".attempts"
+#define ST_ATTEMPTS_MAX	1000000		/* --max-attempts */
+#define ST_ATTEMPTS_DEFAULT 5
+#define ST_TIMEOUT_MAX	(7 * 86400)	/* --timeout, seconds */
+#define ST_KILL_GRACE_MS 2000		/* SIGTERM, then this, then SIGKILL */
+#define ST_RECORD_KEEP	(7 * 86400)	/* exactly-once records live at
+					   least this long (SPEC section 7) */
+#define ST_GC_DEFAULT	(30 * 86400)	/* gc --older-than */
+#define ST_GC_MAX	(100LL * 366 * 86400)
+#define ST_LITTER_AGE	3600		/* leftover temporary files */
+
+/* The subdirectories of a resource. */
+#define ST_NEW		"new"
+#define ST_CUR		"cur"
+#define ST_FAILED	"failed"
+
+struct st_spool {
+	char		*root;		/* as given, without trailing '/' */
+	int		 rootfd;
+};
+
+/* Row names of one directory, sorted: arrival order. */
+struct st_names {
+	char		(*v)[ST_NAME_LEN + 1];
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* The resources a command acts on. */
+struct st_resources {
+	int		 on[RES__COUNT];
+};
+
+enum st_format {
+	ST_JSONL,
+	ST_TSV,
+	ST_CSV
+};
+
+struct st_run_opts {
+	enum resource	 res;
+	int		 delete;
+	long		 max_attempts;	/* 0: unlimited */
+	long		 timeout_ms;	/* 0: none */
+	char		**argv;		/* the command, NULL-terminated */
+};
+
+/* spooltool.c: shared helpers. */
+
+/*
+ * Open the spool at root for reading.  Returns 0, or a sysexits code
+ * with err set: EX_NOINPUT when root is not a directory holding a spool.
+ */
+int	st_spool_open(struct st_spool *sp, const char *root, char *err,
+	    size_t errlen);
+void	st_spool_close(struct st_spool *sp);
+
+/*
+ * Open <resource>/<sub> below the spool.  With create, a missing
+ * directory is made with the mode of <resource>/new.  Returns an fd, or
+ * -1 with errno set.
+ */
+int	st_subdir(const struct st_spool *sp, enum resource res,
+	    const char *sub, int create);
+
+/* Whether s is a row name, exactly. */
+int	st_name_valid(const char *s);
+
+/* The arrival time of a row name, in microseconds since the epoch. */
+uint64_t st_name_usec(const char *name);
+
+/*
+ * Read the row names of the directory dirfd (regular files only) into
+ * names, sorted.  dirfd stays open and unmoved.  Returns 0 or -1 (errno).
+ */
+int	st_names_load(int dirfd, struct st_names *names);
+void	st_names_free(struct st_names *names);
+
+/*
+ * Read the whole row name in dirfd into a new buffer (NUL-terminated),
+ * at most ST_ROW_MAX bytes.  Returns 0; 1 when the row is gone; -1 with
+ * err set.
+ */
+int	st_read(int dirfd, const char *name, char **buf, size_t *len,
+	    char *err, size_t errlen);
+
+/*
+ * The "id" of the row at the start of buf: rows begin {"id":"<64 hex>".
+ * Returns 0 and fills id, or -1.
+ */
+int	st_row_id(const char *buf, size_t len, char id[ROW_ID_HEX_LEN + 1]);
+
+/* The same, reading only the start of the row name in dirfd. */
+int	st_peek_id(int dirfd, const char *name, char id[ROW_ID_HEX_LEN + 1]);
+
+/*
+ * Claim the row name in dirfd: open it, lock it (flock, not waiting) and
+ * check that it is still that entry.  The lock dies with the process, so
+ * a killed consumer leaves the row waiting.  Returns a locked fd, or -1
+ * with errno: ENOENT (gone), EWOULDBLOCK (another process holds it), or
+ * another error.
+ */
+int	st_claim(int dirfd, const char *name);
+
+/*
+ * Move the claimed row name from fromfd to tofd (or unlink it when tofd
+ * is -1) and make that durable.  Returns 0 or -1 (errno).
+ */
+int	st_finish(int fromfd, int tofd, const char *name);
+
+/*
+ * Parse resource names.  quarantine: whether "quarantine" is allowed.
+ * With no names, every event resource (and quarantine, if all_q).
+ * Returns 0, or -1 with err naming the bad argument.
+ */
+int	st_resources_parse(int argc, char **argv, int quarantine, int all_q,
+	    struct st_resources *out, char *err, size_t errlen);
+
+/* Parse "30d", "12h", "90m", "3600s", "3600" into seconds.  0 or -1. */
+int	st_parse_duration(const char *s, long long *secs);
+
+/* Parse "5", "0.5" (seconds, milliseconds at most) into ms.  0 or -1. */
+int	st_parse_seconds(const char *s, long *ms);
+
+/* Seconds since the epoch, with microseconds. */
+uint64_t st_now_usec(void);
+
+/* spooltool_cat.c */
+int	st_ls(const struct st_spool *sp, const struct st_resources *rs);
+int	st_cat(const struct st_spool *sp, const struct st_resources *rs,
+	    enum st_format fmt, int items);
+
+/* Write one field (len bytes of s) escaped for fmt to fp. */
+void	st_put_field(FILE *fp, enum st_format fmt, const char *s,
+	    size_t len);
+
+/* spooltool_run.c */
+int	st_run(const struct st_spool *sp, const struct st_run_opts *o);
+
+/* spooltool_stats.c */
+int	st_stats(struct st_spool *sps, size_t nsp, int prometheus);
+int	st_gc(const struct st_spool *sp, long long older_than);
+
+/* spooltool_replay.c */
+int	st_replay(struct config *cfg, struct st_spool *sps, size_t nsp);
+
+#endif

@@ -1,0 +1,755 @@
+/* config: read the configuration file (SPEC section 5). */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "b64.h"
+#include "config.h"
+#include "kdf.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define CONFIG_BUILTIN_PATH	SYSCONFDIR "/humanos-webhook.conf"
+#define CONFIG_PROFILE_NAME_MAX	64
+#define CONFIG_TOLERANCE_MAX	(10L * 365 * 24 * 3600)
+
+/* What a profile section (or the top level) sets, before inheritance. */
+struct section {
+	struct profile	 p;
+	struct secret	 salts[CONFIG_MAX_SECRETS];
+	size_t		 nsalts;
+	unsigned	 set;		/* SET_* bits */
+	int		 line;		/* of the [profile] header */
+};
+
+enum {
+	SET_SPOOL = 1 << 0,
+	SET_TOLERANCE = 1 << 1,
+	SET_MAX_BODY = 1 << 2,
+	SET_FILE_MODE = 1 << 3,
+	SET_SYNC = 1 << 4,
+	SET_ALLOW_GROUP = 1 << 5
+};
+
+struct parser {
+	const char	*path;
+	int		 line;
+	char		*err;
+	size_t		 errlen;
+	int		 nerr;
+	int		 allow_group;
+};
+
+static void	 perr(struct parser *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static char	*trim(char *);
+static int	 read_secret_file(struct parser *, const char *,
+		    struct secret *);
+static int	 decode_secret(struct parser *, const char *, struct secret *);
+static int	 add_secret(struct parser *, struct secret *, size_t *,
+		    const char *, const char *, int, int);
+static int	 parse_key(struct parser *, struct section *, const char *,
+		    char *);
+static int	 section_finish(struct parser *, struct section *,
+		    const struct section *, int);
+static void	 secret_free(struct secret *);
+static void	 profile_free(struct profile *);
+static int	 secret_copy(struct secret *, const struct secret *);
+
+static void
+perr(struct parser *ps, const char *fmt, ...)
+{
+	size_t	used = strlen(ps->err);
+	va_list	ap;
+	int	n;
+
+	ps->nerr++;
+	if (used + 1 >= ps->errlen)
+		return;
+	if (ps->line > 0)
+		n = snprintf(ps->err + used, ps->errlen - used, "%s:%d: ",
+		    ps->path, ps->line);
+	else
+		n = snprintf(ps->err + used, ps->errlen - used, "%s: ",
+		    ps->path);
+	if (n < 0 || (size_t)n >= ps->errlen - used)
+		return;
+	used += n;
+	va_start(ap, fmt);
+	n = vsnprintf(ps->err + used, ps->errlen - used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= ps->errlen - used - 1)
+		return;
+	used += n;
+	ps->err[used++] = '\n';
+	ps->err[used] = '\0';
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+const char *
+config_default_path(void)
+{
+	const char	*p = getenv("HUMANOS_WEBHOOK_CONFIG");
+
+	return p != NULL && *p != '\0' ? p : CONFIG_BUILTIN_PATH;
+}
+
+static void
+secret_free(struct secret *s)
+{
+	if (s->buf != NULL) {
+		OPENSSL_cleanse(s->buf, s->len);
+		free(s->buf);
+	}
+	s->buf = NULL;
+	s->len = 0;
+}
+
+static int
+secret_set(struct secret *s, const void *buf, size_t len)
+{
+	/* One more byte, so a secret can be used as a C string too. */
+	if ((s->buf = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(s->buf, buf, len);
+	s->buf[len] = '\0';
+	s->len = len;
+	return 0;
+}
+
+static int
+secret_copy(struct secret *dst, const struct secret *src)
+{
+	return secret_set(dst, src->buf, src->len);
+}
+
+/*
+ * Read a secret from a file: the whole file less one trailing newline.
+ * The file must be a regular file readable by its owner alone (or by its
+ * group too with allow_group_readable_secrets = yes).
+ */
+static int
+read_secret_file(struct parser *ps, const char *file, struct secret *out)
+{
+	unsigned char	buf[CONFIG_MAX_SECRET + 2];
+	struct stat	st;
+	ssize_t		n;
+	size_t		len = 0;
+	int		fd;
+
+	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		perr(ps, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		perr(ps, "%s: not a regular file", file);
+		goto fail;
+	}
+	if ((st.st_mode & S_IRWXO) ||
+	    ((st.st_mode & S_IRWXG) && !ps->allow_group)) {
+		perr(ps, "%s: secret file is readable by %s (mode %04o): "
+		    "chmod %s it%s", file, st.st_mode & S_IRWXO ? "others" :
+		    "its group", (unsigned)(st.st_mode & 07777),
+		    st.st_mode & S_IRWXO ? "o-rwx" : "g-rwx",
+		    st.st_mode & S_IRWXO ? "" :
+		    ", or set allow_group_readable_secrets = yes");
+		goto fail;
+	}
+	for (;;) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			perr(ps, "%s: %s", file, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += n;
+		if (len == sizeof(buf)) {
+			perr(ps, "%s: longer than %d bytes", file,
+			    CONFIG_MAX_SECRET);
+			goto fail;
+		}
+	}
+	close(fd);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len > CONFIG_MAX_SECRET) {
+		perr(ps, "%s: longer than %d bytes", file, CONFIG_MAX_SECRET);
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return -1;
+	}
+	n = secret_set(out, buf, len);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return (int)n;
+fail:
+	close(fd);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return -1;
+}
+
+/* The encryption secret is base64: keep its decoded bytes. */
+static int
+decode_secret(struct parser *ps, const char *what, struct secret *s)
+{
+	unsigned char	*dec;
+	size_t		 declen;
+
+	if ((dec = malloc(B64_DECODED_MAX(s->len) + 1)) == NULL)
+		return -1;
+	if (b64_decode((char *)s->buf, s->len, dec, B64_DECODED_MAX(s->len),
+	    &declen) == -1 || declen == 0) {
+		perr(ps, "%s is not valid base64", what);
+		OPENSSL_cleanse(dec, B64_DECODED_MAX(s->len));
+		free(dec);
+		return -1;
+	}
+	secret_free(s);
+	s->buf = dec;
+	s->len = declen;
+	return 0;
+}
+
+/* Append one secret (inline value or _file) to list[*n]. */
+static int
+add_secret(struct parser *ps, struct secret *list, size_t *n,
+    const char *key, const char *value, int is_file, int is_b64)
+{
+	struct secret	s = { NULL, 0 };
+
+	if (*n == CONFIG_MAX_SECRETS) {
+		perr(ps, "%s: given more than %d times", key,
+		    CONFIG_MAX_SECRETS);
+		return -1;
+	}
+	if (is_file) {
+		if (read_secret_file(ps, value, &s) == -1)
+			return -1;
+	} else {
+		if (strlen(value) > CONFIG_MAX_SECRET) {
+			perr(ps, "%s: longer than %d bytes", key,
+			    CONFIG_MAX_SECRET);
+			return -1;
+		}
+		if (secret_set(&s, value, strlen(value)) == -1)
+			return -1;
+	}
+	if (s.len == 0) {
+		perr(ps, "%s is empty", key);
+		secret_free(&s);
+		return -1;
+	}
+	if (is_b64 && decode_secret(ps, key, &s) == -1) {
+		secret_free(&s);
+		return -1;
+	}
+	list[(*n)++] = s;
+	return 0;
+}
+
+int
+config_parse_size(const char *s, size_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end == 'k' || *end == 'K') {
+		v *= 1024;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if (*end != '\0' || v == 0 || v > CONFIG_MAX_BODY_LIMIT)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* Mark a single-valued key as set; a second time is an error. */
+static int
+set_once(struct parser *ps, struct section *sec, unsigned bit,
+    const char *key)
+{
+	if (sec->set & bit) {
+		perr(ps, "%s: given twice", key);
+		return -1;
+	}
+	sec->set |= bit;
+	return 0;
+}
+
+static int
+parse_key(struct parser *ps, struct section *sec, const char *key, char *val)
+{
+	struct profile	*p = &sec->p;
+	char		*end;
+	long		 l;
+	int		 file = 0;
+
+	if (strcmp(key, "spool_dir") == 0) {
+		if (set_once(ps, sec, SET_SPOOL, key) == -1)
+			return -1;
+		if (*val != '/') {
+			perr(ps, "spool_dir must be an absolute path");
+			return -1;
+		}
+		return (p->spool_dir = strdup(val)) == NULL ? -1 : 0;
+	}
+	if (strcmp(key, "signature_secret") == 0 ||
+	    (file = strcmp(key, "signature_secret_file") == 0))
+		return add_secret(ps, p->sig, &p->nsig, key, val, file, 0);
+	if (strcmp(key, "encryption_secret") == 0 ||
+	    (file = strcmp(key, "encryption_secret_file") == 0)) {
+		struct secret	tmp[CONFIG_MAX_SECRETS];
+		size_t		n = p->nenc, i;
+
+		for (i = 0; i < n; i++)
+			tmp[i] = p->enc[i].secret;
+		if (add_secret(ps, tmp, &n, key, val, file, 1) == -1)
+			return -1;
+		p->enc[p->nenc++].secret = tmp[n - 1];
+		return 0;
+	}
+	if (strcmp(key, "encryption_salt") == 0 ||
+	    (file = strcmp(key, "encryption_salt_file") == 0))
+		return add_secret(ps, sec->salts, &sec->nsalts, key, val,
+		    file, 0);
+	if (strcmp(key, "timestamp_tolerance") == 0) {
+		if (set_once(ps, sec, SET_TOLERANCE, key) == -1)
+			return -1;
+		errno = 0;
+		l = strtol(val, &end, 10);
+		if (!isdigit((unsigned char)*val) || *end != '\0' ||
+		    errno != 0 || l > CONFIG_TOLERANCE_MAX) {
+			perr(ps, "timestamp_tolerance: not a number of seconds "
+			    "from 0 to %ld", CONFIG_TOLERANCE_MAX);
+			return -1;
+		}
+		p->tolerance = l;
+		return 0;
+	}
+	if (strcmp(key, "max_body") == 0) {
+		if (set_once(ps, sec, SET_MAX_BODY, key) == -1)
+			return -1;
+		if (config_parse_size(val, &p->max_body) == -1) {
+			perr(ps, "max_body: not a size from 1 to 64m "
+			    "(bytes, or with a k or m suffix)");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "file_mode") == 0) {
+		if (set_once(ps, sec, SET_FILE_MODE, key) == -1)
+			return -1;
+		errno = 0;
+		l = strtol(val, &end, 8);
+		if (!isdigit((unsigned char)*val) || *end != '\0' ||
+		    errno != 0 || l < 0 || l > 0666 || !(l & 0400)) {
+			perr(ps, "file_mode: not an octal mode from 0400 to "
+			    "0666 readable by its owner");
+			return -1;
+		}
+		p->file_mode = (mode_t)l;
+		return 0;
+	}
+	if (strcmp(key, "sync") == 0) {
+		if (set_once(ps, sec, SET_SYNC, key) == -1)
+			return -1;
+		if (strcmp(val, "full") == 0)
+			p->sync = SYNC_FULL;
+		else if (strcmp(val, "none") == 0)
+			p->sync = SYNC_NONE;
+		else {
+			perr(ps, "sync: must be full or none");
+			return -1;
+		}
+		return 0;
+	}
+	perr(ps, "unknown key '%s'", key);
+	return -1;
+}
+
+/*
+ * Complete a section: pair its salts with its secrets, inherit what it
+ * does not set from the top level (top == NULL for the top level itself)
+ * and check that it is usable.  complain: report what is missing.
+ */
+static int
+section_finish(struct parser *ps, struct section *sec,
+    const struct section *top, int complain)
+{
+	struct profile	*p = &sec->p;
+	size_t		 i;
+	int		 bad = 0;
+
+	if (p->nenc > 0 || sec->nsalts > 0) {
+		if (sec->nsalts != 1 && sec->nsalts != p->nenc) {
+			perr(ps, "profile %s: %zu encryption_secret but %zu "
+			    "encryption_salt (give one salt, or one per "
+			    "secret)", p->name, p->nenc, sec->nsalts);
+			return -1;
+		}
+		for (i = 0; i < p->nenc; i++)
+			if (secret_copy(&p->enc[i].salt,
+			    &sec->salts[sec->nsalts == 1 ? 0 : i]) == -1)
+				return -1;
+	}
+	if (top != NULL) {
+		const struct profile *t = &top->p;
+
+		if (!(sec->set & SET_SPOOL) && t->spool_dir != NULL &&
+		    (p->spool_dir = strdup(t->spool_dir)) == NULL)
+			return -1;
+		if (p->nsig == 0)
+			for (; p->nsig < t->nsig; p->nsig++)
+				if (secret_copy(&p->sig[p->nsig],
+				    &t->sig[p->nsig]) == -1)
+					return -1;
+		if (p->nenc == 0 && sec->nsalts == 0)
+			for (; p->nenc < t->nenc; p->nenc++)
+				if (secret_copy(&p->enc[p->nenc].secret,
+				    &t->enc[p->nenc].secret) == -1 ||
+				    secret_copy(&p->enc[p->nenc].salt,
+				    &t->enc[p->nenc].salt) == -1)
+					return -1;
+		if (!(sec->set & SET_TOLERANCE))
+			p->tolerance = t->tolerance;
+		if (!(sec->set & SET_MAX_BODY))
+			p->max_body = t->max_body;
+		if (!(sec->set & SET_FILE_MODE))
+			p->file_mode = t->file_mode;
+		if (!(sec->set & SET_SYNC))
+			p->sync = t->sync;
+	}
+	if (p->spool_dir == NULL)
+		bad |= 1;
+	if (p->nsig == 0)
+		bad |= 2;
+	if (p->nenc == 0)
+		bad |= 4;
+	if (bad && complain) {
+		ps->line = sec->line;
+		if (bad & 1)
+			perr(ps, "profile %s: spool_dir is required", p->name);
+		if (bad & 2)
+			perr(ps, "profile %s: signature_secret (or "
+			    "signature_secret_file) is required", p->name);
+		if (bad & 4)
+			perr(ps, "profile %s: encryption_secret and "
+			    "encryption_salt are required", p->name);
+	}
+	return bad ? -1 : 0;
+}
+
+static int
+section_init(struct section *sec, const char *name, int line)
+{
+	memset(sec, 0, sizeof(*sec));
+	sec->line = line;
+	sec->p.tolerance = CONFIG_TOLERANCE_DEFAULT;
+	sec->p.max_body = CONFIG_MAX_BODY_DEFAULT;
+	sec->p.file_mode = CONFIG_FILE_MODE_DEFAULT;
+	sec->p.sync = SYNC_FULL;
+	return (sec->p.name = strdup(name)) == NULL ? -1 : 0;
+}
+
+static void
+section_free(struct section *sec)
+{
+	size_t	i;
+
+	for (i = 0; i < sec->nsalts; i++)
+		secret_free(&sec->salts[i]);
+	sec->nsalts = 0;
+}
+
+static int
+valid_profile_name(const char *s)
+{
+	size_t	n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && !strchr("._-", s[n]))
+			return 0;
+	return n > 0 && n <= CONFIG_PROFILE_NAME_MAX;
+}
+
+/* "[profile NAME]": the name, or NULL (with the error reported). */
+static char *
+parse_header(struct parser *ps, char *s, struct section *secs, size_t nsecs)
+{
+	char	*name;
+	size_t	 i, len = strlen(s);
+
+	if (s[len - 1] != ']' || strncmp(s, "[profile", 8) != 0 ||
+	    !isspace((unsigned char)s[8])) {
+		perr(ps, "expected [profile NAME]");
+		return NULL;
+	}
+	s[len - 1] = '\0';
+	name = trim(s + 8);
+	if (!valid_profile_name(name)) {
+		perr(ps, "bad profile name (letters, digits, '.', '_', '-')");
+		return NULL;
+	}
+	if (strcmp(name, CONFIG_DEFAULT_PROFILE) == 0) {
+		perr(ps, "profile name '%s' is the top level's",
+		    CONFIG_DEFAULT_PROFILE);
+		return NULL;
+	}
+	for (i = 0; i < nsecs; i++)
+		if (strcmp(secs[i].p.name, name) == 0) {
+			perr(ps, "profile %s defined twice", name);
+			return NULL;
+		}
+	if (nsecs == CONFIG_MAX_PROFILES) {
+		perr(ps, "more than %d profiles", CONFIG_MAX_PROFILES);
+		return NULL;
+	}
+	return name;
+}
+
+static int
+parse_lines(struct parser *ps, FILE *fp, struct section *secs, size_t *nsecs)
+{
+	char	 buf[CONFIG_MAX_LINE + 2], *s, *eq, *key, *val;
+	int	 seen_file = 0, skip = 0;
+	size_t	 len;
+
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		ps->line++;
+		len = strlen(buf);
+		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
+			perr(ps, "line longer than %d bytes", CONFIG_MAX_LINE);
+			return -1;
+		}
+		s = trim(buf);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (*s == '[') {
+			if ((key = parse_header(ps, s, secs, *nsecs)) == NULL) {
+				skip = 1;	/* its keys would mislead */
+				continue;
+			}
+			skip = 0;
+			if (section_init(&secs[*nsecs], key, ps->line) == -1)
+				return -1;
+			(*nsecs)++;
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL) {
+			perr(ps, "expected key = value");
+			continue;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		if (skip)
+			continue;
+		if (strlen(key) > 5 && strcmp(key + strlen(key) - 5,
+		    "_file") == 0)
+			seen_file = 1;
+		if (strcmp(key, "allow_group_readable_secrets") == 0) {
+			if (*nsecs > 1 || seen_file) {
+				perr(ps, "%s belongs at the top, before any "
+				    "*_file key", key);
+				continue;
+			}
+			if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+				perr(ps, "%s: must be yes or no", key);
+			ps->allow_group = strcmp(val, "yes") == 0;
+			continue;
+		}
+		if (*val == '\0') {
+			perr(ps, "%s: empty value", key);
+			continue;
+		}
+		(void)parse_key(ps, &secs[*nsecs - 1], key, val);
+		OPENSSL_cleanse(buf, sizeof(buf));
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (ferror(fp)) {
+		ps->line = 0;
+		perr(ps, "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	struct parser	 ps = { path, 0, err, errlen, 0, 0 };
+	struct section	*secs;
+	size_t		 nsecs = 0, i;
+	FILE		*fp;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((fp = fopen(path, "re")) == NULL) {
+		perr(&ps, "%s", strerror(errno));
+		return -1;
+	}
+	if ((secs = calloc(CONFIG_MAX_PROFILES + 1, sizeof(*secs))) == NULL ||
+	    section_init(&secs[0], CONFIG_DEFAULT_PROFILE, 0) == -1) {
+		perr(&ps, "out of memory");
+		fclose(fp);
+		free(secs);
+		return -1;
+	}
+	nsecs = 1;
+	if (parse_lines(&ps, fp, secs, &nsecs) == -1)
+		ps.nerr++;
+	fclose(fp);
+
+	/* The top level must be complete unless profiles carry the keys. */
+	ps.line = 0;
+	cfg->allow_group_readable = ps.allow_group;
+	if (section_finish(&ps, &secs[0], NULL, nsecs == 1) == -1 &&
+	    nsecs == 1)
+		ps.nerr++;
+	for (i = 1; i < nsecs; i++)
+		(void)section_finish(&ps, &secs[i], &secs[0], 1);
+
+	cfg->path = strdup(path);
+	cfg->profiles = calloc(nsecs, sizeof(*cfg->profiles));
+	for (i = 0; i < nsecs; i++) {
+		if (cfg->profiles != NULL)
+			cfg->profiles[i] = secs[i].p;
+		else
+			profile_free(&secs[i].p);
+		section_free(&secs[i]);
+	}
+	cfg->nprofiles = cfg->profiles != NULL ? nsecs : 0;
+	OPENSSL_cleanse(secs, (CONFIG_MAX_PROFILES + 1) * sizeof(*secs));
+	free(secs);
+	if (cfg->path == NULL || cfg->profiles == NULL) {
+		perr(&ps, "out of memory");
+		config_free(cfg);
+		return -1;
+	}
+	if (ps.nerr > 0) {
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+profile_complete(const struct profile *p)
+{
+	return p->spool_dir != NULL && p->nsig > 0 && p->nenc > 0;
+}
+
+struct profile *
+config_profile(struct config *cfg, const char *name)
+{
+	size_t	i;
+
+	if (name == NULL || *name == '\0')
+		name = CONFIG_DEFAULT_PROFILE;
+	for (i = 0; i < cfg->nprofiles; i++)
+		if (strcmp(cfg->profiles[i].name, name) == 0)
+			return profile_complete(&cfg->profiles[i]) ?
+			    &cfg->profiles[i] : NULL;
+	return NULL;
+}
+
+int
+config_prepare(struct config *cfg, char *err, size_t errlen)
+{
+	unsigned char	 key[KDF_KEY_LEN];
+	struct profile	*p;
+	size_t		 i, j;
+
+	for (i = 0; i < cfg->nprofiles; i++) {
+		p = &cfg->profiles[i];
+		if (!profile_complete(p) || p->prepared)
+			continue;
+		for (j = 0; j < p->nsig; j++)
+			if (sig_key_init(&p->sig_keys[j], p->sig[j].buf,
+			    p->sig[j].len) == -1)
+				goto fail;
+		for (j = 0; j < p->nenc; j++) {
+			if (kdf_derive(p->enc[j].secret.buf,
+			    p->enc[j].secret.len, p->enc[j].salt.buf,
+			    p->enc[j].salt.len, key) == -1 ||
+			    aead_key_init(&p->aead_keys[j], key) == -1)
+				goto fail;
+			OPENSSL_cleanse(key, sizeof(key));
+			secret_free(&p->enc[j].secret);
+			secret_free(&p->enc[j].salt);
+		}
+		p->prepared = 1;
+	}
+	return 0;
+fail:
+	OPENSSL_cleanse(key, sizeof(key));
+	snprintf(err, errlen, "profile %s: cannot set up its keys", p->name);
+	return -1;
+}
+
+static void
+profile_free(struct profile *p)
+{
+	size_t	i;
+
+	for (i = 0; i < CONFIG_MAX_SECRETS; i++) {
+		secret_free(&p->sig[i]);
+		secret_free(&p->enc[i].secret);
+		secret_free(&p->enc[i].salt);
+		if (p->prepared && i < p->nsig)
+			sig_key_free(&p->sig_keys[i]);
+		if (p->prepared && i < p->nenc)
+			aead_key_free(&p->aead_keys[i]);
+	}
+	free(p->name);
+	free(p->spool_dir);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nprofiles; i++)
+		profile_free(&cfg->profiles[i]);
+	free(cfg->profiles);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,90 @@
+/* event: the SPEC section 3 table. */
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "event.h"
+
+static const char *const resource_names[RES__COUNT] = {
+	[RES_KYC] = "kyc",
+	[RES_SIGNATURES] = "signatures",
+	[RES_CONSENTS] = "consents",
+	[RES_FORMS] = "forms",
+	[RES_CREDENTIALS] = "credentials",
+	[RES_OTP] = "otp",
+	[RES_OTHER] = "other",
+	[RES_QUARANTINE] = "quarantine",
+};
+
+static const struct {
+	const char	*name;
+	enum resource	 res;
+} event_table[] = {
+	{ "process.kyc.completed",			RES_KYC },
+	{ "process.signature.user.completed",		RES_SIGNATURES },
+	{ "process.signature.professional.completed",	RES_SIGNATURES },
+	{ "process.signature.completed",		RES_SIGNATURES },
+	{ "process.consent.completed",			RES_CONSENTS },
+	{ "process.form.filled",			RES_FORMS },
+	{ "process.form.rejected",			RES_FORMS },
+	{ "identity",					RES_KYC },
+	{ "credential",					RES_CREDENTIALS },
+	{ "otp.failed",					RES_OTP },
+};
+
+const char *
+event_resource_name(enum resource res)
+{
+	if ((unsigned)res >= RES__COUNT)
+		return "?";
+	return resource_names[res];
+}
+
+int
+event_resource_parse(const char *name, enum resource *res)
+{
+	int	i;
+
+	for (i = 0; i < RES__EVENTS; i++)
+		if (strcmp(name, resource_names[i]) == 0) {
+			*res = (enum resource)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The string value of key in ev, or NULL. */
+static const char *
+event_string(struct json_object *ev, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(ev, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void
+event_classify(struct json_object *ev, struct event_class *out)
+{
+	size_t			 i;
+	struct json_object	*pro;
+
+	out->res = RES_OTHER;
+	if ((out->name = event_string(ev, "event")) == NULL &&
+	    (out->name = event_string(ev, "eventType")) == NULL)
+		return;
+	for (i = 0; i < sizeof(event_table) / sizeof(event_table[0]); i++) {
+		if (strcmp(out->name, event_table[i].name) != 0)
+			continue;
+		out->res = event_table[i].res;
+		break;
+	}
+	/* The provider's generic signature event: who signed decides. */
+	if (strcmp(out->name, "process.signature.completed") == 0)
+		out->name = json_object_object_get_ex(ev, "professionalId",
+		    &pro) && pro != NULL ?
+		    "process.signature.professional.completed" :
+		    "process.signature.user.completed";
+}

@@ -1,0 +1,477 @@
+/*
+ * humanos-webhook: receive Humanos webhooks behind nginx or Apache, as a
+ * FastCGI responder (fd 0, systemd socket, or --listen with workers) or
+ * as a plain CGI program.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "config.h"
+#include "hwlog.h"
+#include "request.h"
+#include "server.h"
+#include "spool.h"
+
+#define RESPONSE_MAX	256
+
+/* What a worker reads a request into. */
+struct worker {
+	struct req_ctx	 ctx;
+	unsigned char	*body;		/* max body + 1 bytes */
+	size_t		 bodycap;
+	int		 listenfd;
+};
+
+static volatile sig_atomic_t quit;
+
+static void	usage(FILE *, int) __attribute__((noreturn));
+static int	check_config(const char *);
+static int	worker_init(struct worker *, struct config *, int);
+static int	worker_loop(void *);
+static int	serve_cgi(struct config *);
+static void	log_request(const struct req_in *, const struct req_out *,
+		    const struct timespec *);
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: humanos-webhook [-c FILE]\n"
+	    "       humanos-webhook [-c FILE] --listen unix:PATH|HOST:PORT "
+	    "[--workers N]\n"
+	    "                       [--user USER] [--group GROUP] "
+	    "[--socket-owner USER[:GROUP]] [--socket-mode MODE]\n"
+	    "       humanos-webhook [-c FILE] --check-config\n"
+	    "       humanos-webhook --version | --help\n"
+	    "\n"
+	    "Without --listen it serves FastCGI on fd 0 (spawn-fcgi, "
+	    "mod_fcgid), on the\nsocket systemd passes, or runs as a CGI "
+	    "program when started as one.\n"
+	    "The configuration is -c FILE, else $HUMANOS_WEBHOOK_CONFIG, "
+	    "else\n%s.\n", config_default_path());
+	exit(status);
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+/* Report every problem of the configuration; 0 if there is none. */
+static int
+check_config(const char *path)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	size_t		 i;
+	int		 bad = 0, usable = 0;
+
+	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
+		fputs(err, stderr);
+		return EX_CONFIG;
+	}
+	for (i = 0; i < cfg.nprofiles; i++) {
+		struct profile *p = &cfg.profiles[i];
+
+		if (config_profile(&cfg, p->name) == NULL)
+			continue;
+		usable++;
+		if (spool_check(p->spool_dir, p->file_mode, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "%s: profile %s: %s\n", path, p->name,
+			    err);
+			bad = 1;
+		}
+	}
+	if (!bad && config_prepare(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		bad = 1;
+	}
+	if (!bad)
+		printf("%s: OK (%d profile%s)\n", path, usable,
+		    usable == 1 ? "" : "s");
+	config_free(&cfg);
+	return bad ? EX_CONFIG : 0;
+}
+
+static int
+worker_init(struct worker *w, struct config *cfg, int listenfd)
+{
+	char	err[512];
+
+	memset(w, 0, sizeof(*w));
+	w->listenfd = listenfd;
+	if (req_ctx_init(&w->ctx, cfg, err, sizeof(err)) == -1) {
+		hwlog("%s", err);
+		return -1;
+	}
+	w->bodycap = w->ctx.scratch + 1;
+	if ((w->body = malloc(w->bodycap)) == NULL) {
+		hwlog("out of memory");
+		req_ctx_free(&w->ctx);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	req_ctx_free(&w->ctx);
+	free(w->body);
+}
+
+/*
+ * Read the body: never more than max + 1 bytes, whatever CONTENT_LENGTH
+ * says, and to its end where there is no CONTENT_LENGTH.
+ */
+static void
+read_body(FCGX_Stream *in, const char *clen, size_t max, unsigned char *buf,
+    struct req_in *r)
+{
+	char	*end;
+	long long cl;
+	int	 n;
+
+	r->bodylen = 0;
+	if (clen != NULL && *clen != '\0') {
+		cl = strtoll(clen, &end, 10);
+		if (*end == '\0' && cl > (long long)max) {
+			r->too_large = 1;	/* reading stops here */
+			return;
+		}
+	}
+	while (r->bodylen <= max) {
+		n = FCGX_GetStr((char *)buf + r->bodylen,
+		    (int)(max + 1 - r->bodylen), in);
+		if (n <= 0)
+			break;
+		r->bodylen += (size_t)n;
+	}
+	if (r->bodylen > max)
+		r->too_large = 1;
+	r->body = buf;
+}
+
+static void
+respond(FCGX_Stream *out, const struct req_out *o)
+{
+	char	body[RESPONSE_MAX];
+	size_t	len = req_response(o, body, sizeof(body));
+
+	FCGX_FPrintF(out, "Status: %d %s\r\n%sContent-Type: application/json"
+	    "\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n\r\n",
+	    o->status, req_status_text(o->status),
+	    o->status == 405 ? "Allow: POST\r\n" : "", len);
+	FCGX_PutStr(body, (int)len, out);
+}
+
+static void
+log_request(const struct req_in *in, const struct req_out *o,
+    const struct timespec *start)
+{
+	struct timespec	now;
+	double		ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - start->tv_sec) * 1e3 +
+	    (now.tv_nsec - start->tv_nsec) / 1e6;
+	hwlog("status=%d error=%s id=%s resource=%s event=%s profile=%.64s "
+	    "duplicate=%d ms=%.3f%s%.32s%s%s",
+	    o->status, o->error != NULL ? o->error : "-",
+	    o->id[0] != '\0' ? o->id : "-",
+	    o->has_res ? event_resource_name(o->res) : "-", o->event,
+	    in->profile != NULL && *in->profile != '\0' ? in->profile :
+	    CONFIG_DEFAULT_PROFILE, o->duplicate, ms,
+	    o->misrouted ? " misrouted: location is for " : "",
+	    o->misrouted ? in->resource : "",
+	    o->detail[0] != '\0' ? " detail: " : "", o->detail);
+}
+
+static const char *
+param(FCGX_ParamArray envp, const char *name)
+{
+	return FCGX_GetParam(name, envp);
+}
+
+/* Accept and answer requests until told to stop. */
+static int
+worker_loop(void *arg)
+{
+	struct worker	*w = arg;
+	struct timespec	 start;
+	struct req_in	 in;
+	struct req_out	 out;
+	FCGX_Request	 rq;
+	sigset_t	 term, old;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;	/* no SA_RESTART: accept() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+
+	if (FCGX_InitRequest(&rq, w->listenfd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+		return EX_OSERR;
+	while (!quit) {
+		if (FCGX_Accept_r(&rq) < 0) {
+			if (quit)
+				break;
+			continue;
+		}
+		/* A request in flight is finished before we stop. */
+		sigprocmask(SIG_BLOCK, &term, &old);
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		memset(&in, 0, sizeof(in));
+		in.method = param(rq.envp, "REQUEST_METHOD");
+		in.content_type = param(rq.envp, "CONTENT_TYPE");
+		in.timestamp = param(rq.envp, "HTTP_X_TIMESTAMP");
+		in.signature = param(rq.envp, "HTTP_X_SIGNATURE");
+		in.location = param(rq.envp, "REQUEST_URI");
+		in.profile = param(rq.envp, "HUMANOS_PROFILE");
+		in.resource = param(rq.envp, "HUMANOS_RESOURCE");
+		in.check_time = 1;
+		if (in.method != NULL && strcmp(in.method, "POST") == 0)
+			read_body(rq.in, param(rq.envp, "CONTENT_LENGTH"),
+			    req_max_body(&w->ctx, in.profile), w->body, &in);
+		req_handle(&w->ctx, &in, &out);
+		respond(rq.out, &out);
+		log_request(&in, &out, &start);
+		FCGX_Finish_r(&rq);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	FCGX_Free(&rq, 1);
+	worker_free(w);
+	return 0;
+}
+
+/* One request as a CGI program: the environment and stdin. */
+static int
+serve_cgi(struct config *cfg)
+{
+	struct worker	 w;
+	struct timespec	 start;
+	struct req_in	 in;
+	struct req_out	 out;
+	char		 body[RESPONSE_MAX], *end;
+	const char	*clen;
+	size_t		 max, len;
+	ssize_t		 n;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (worker_init(&w, cfg, -1) == -1) {
+		printf("Status: 503 Service Unavailable\r\nContent-Type: "
+		    "application/json\r\n\r\n{\"ok\":false,\"error\":"
+		    "\"spool_unavailable\"}");
+		return 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.method = getenv("REQUEST_METHOD");
+	in.content_type = getenv("CONTENT_TYPE");
+	in.timestamp = getenv("HTTP_X_TIMESTAMP");
+	in.signature = getenv("HTTP_X_SIGNATURE");
+	in.location = getenv("REQUEST_URI");
+	in.profile = getenv("HUMANOS_PROFILE");
+	in.resource = getenv("HUMANOS_RESOURCE");
+	in.check_time = 1;
+	in.body = w.body;
+	max = req_max_body(&w.ctx, in.profile);
+	clen = getenv("CONTENT_LENGTH");
+	if (clen != NULL && *clen != '\0' &&
+	    strtoll(clen, &end, 10) > (long long)max && *end == '\0')
+		in.too_large = 1;
+	while (!in.too_large && in.method != NULL &&
+	    strcmp(in.method, "POST") == 0 && in.bodylen <= max) {
+		n = read(STDIN_FILENO, w.body + in.bodylen,
+		    max + 1 - in.bodylen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		in.bodylen += (size_t)n;
+	}
+	if (in.bodylen > max)
+		in.too_large = 1;
+	req_handle(&w.ctx, &in, &out);
+	len = req_response(&out, body, sizeof(body));
+	printf("Status: %d %s\r\n%sContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n%s",
+	    out.status, req_status_text(out.status),
+	    out.status == 405 ? "Allow: POST\r\n" : "", len, body);
+	fflush(stdout);
+	log_request(&in, &out, &start);
+	worker_free(&w);
+	return 0;
+}
+
+struct worker_start {
+	struct config	*cfg;
+	int		 fd;
+};
+
+/* A --listen worker: open the spool (recovering it), then serve. */
+static int
+worker_start(void *arg)
+{
+	struct worker_start	*ws = arg;
+	struct worker		 w;
+
+	if (worker_init(&w, ws->cfg, ws->fd) == -1)
+		return EX_TEMPFAIL;
+	return worker_loop(&w);
+}
+
+static int
+parse_mode(const char *s, mode_t *mode)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 0777)
+		return -1;
+	*mode = (mode_t)v;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "socket-owner", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct server_opts	 so = { NULL, NULL, NULL, NULL, 0660, 0 };
+	struct config		 cfg;
+	struct worker		 w;
+	const char		*path = NULL;
+	char			 err[CONFIG_ERR_MAX], *end;
+	int			 ch, check = 0, fd = -1, rc;
+
+	hwlog_init("humanos-webhook");
+	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			check = 1;
+			break;
+		case 'c':
+			path = optarg;
+			break;
+		case 'g':
+			so.group = optarg;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'l':
+			so.listen = optarg;
+			break;
+		case 'm':
+			if (parse_mode(optarg, &so.socket_mode) == -1) {
+				fprintf(stderr, "humanos-webhook: bad "
+				    "--socket-mode %s\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'o':
+			so.socket_owner = optarg;
+			break;
+		case 'u':
+			so.user = optarg;
+			break;
+		case 'V':
+			printf("humanos-webhook %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'w':
+			so.workers = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || so.workers < 1 ||
+			    so.workers > SERVER_MAX_WORKERS) {
+				fprintf(stderr, "humanos-webhook: --workers "
+				    "takes 1 to %d\n", SERVER_MAX_WORKERS);
+				return EX_USAGE;
+			}
+			break;
+		default:
+			usage(stderr, EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, EX_USAGE);
+	if (path == NULL)
+		path = config_default_path();
+	if (check)
+		return check_config(path);
+
+	/* Bind first: a socket below /run may need root. */
+	if (so.listen != NULL && (fd = server_listen(&so, err,
+	    sizeof(err))) == -1) {
+		hwlog("%s", err);
+		return EX_OSERR;
+	}
+	if (fd == -1)
+		fd = server_systemd_fd();
+	/* Secret files may be root's alone: read them before dropping it. */
+	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
+		fputs(err, stderr);
+		return EX_CONFIG;
+	}
+	if (config_prepare(&cfg, err, sizeof(err)) == -1) {
+		hwlog("%s", err);
+		return EX_CONFIG;
+	}
+	if ((so.listen != NULL || so.user != NULL) &&
+	    server_drop_privileges(&so, err, sizeof(err)) == -1) {
+		hwlog("%s", err);
+		return EX_NOPERM;
+	}
+	if (fd == -1 && FCGX_IsCGI())
+		return serve_cgi(&cfg);
+	if (fd == -1)
+		fd = 0;			/* spawn-fcgi, mod_fcgid */
+	if (FCGX_Init() != 0) {
+		hwlog("cannot initialise libfcgi");
+		return EX_SOFTWARE;
+	}
+	if (so.workers == 0 && so.listen == NULL) {
+		/* One process: whoever started us runs as many as it wants. */
+		if (worker_init(&w, &cfg, fd) == -1)
+			return EX_TEMPFAIL;
+		rc = worker_loop(&w);
+	} else {
+		/* Each worker opens the spool, and recovers it, as it starts. */
+		struct worker_start ws = { &cfg, fd };
+
+		rc = server_supervise(so.workers ? so.workers : 1,
+		    worker_start, &ws);
+	}
+	config_free(&cfg);
+	return rc;
+}

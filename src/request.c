@@ -1,0 +1,529 @@
+/* request: one delivery through the pipeline of SPEC section 6. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "aead.h"
+#include "b64.h"
+#include "request.h"
+#include "sig.h"
+
+/* The envelope's iv, data and tag, decoded. */
+struct envelope {
+	unsigned char	 iv[AEAD_IV_MAX];
+	size_t		 ivlen;
+	unsigned char	 tag[AEAD_TAG_LEN];
+	unsigned char	*ct;		/* ctx->raw */
+	size_t		 ctlen;
+};
+
+static int	 req_fail(struct req_out *, int, const char *);
+static int	 req_check_method(const struct req_in *);
+static int	 req_check_type(const char *);
+static int	 req_check_time(const struct req_ctx *, const struct profile *,
+		    const char *);
+static struct json_object *req_parse(const unsigned char *, size_t, int);
+static int	 req_envelope(struct req_ctx *, const struct req_in *,
+		    struct envelope *);
+static int	 req_decrypt(struct profile *, const struct envelope *,
+		    unsigned char *);
+static void	 req_quarantine(struct spool *, const struct profile *,
+		    const struct req_in *, struct req_out *);
+static void	 req_spool(struct spool *, const struct profile *,
+		    const struct req_in *, struct json_object *,
+		    const unsigned char *, size_t, struct req_out *);
+
+static int64_t
+req_clock_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
+    size_t errlen)
+{
+	size_t	i;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cfg = cfg;
+	ctx->now_ms = req_clock_ms;
+	if ((ctx->spools = calloc(cfg->nprofiles, sizeof(*ctx->spools))) ==
+	    NULL)
+		goto nomem;
+	for (i = 0; i < cfg->nprofiles; i++)
+		ctx->spools[i].rootfd = -1;	/* not open */
+	for (i = 0; i < cfg->nprofiles; i++) {
+		struct profile *p = &cfg->profiles[i];
+
+		if (config_profile(cfg, p->name) == NULL)
+			continue;
+		if (p->max_body > ctx->scratch)
+			ctx->scratch = p->max_body;
+		if (spool_open(&ctx->spools[i], p->spool_dir, p->file_mode,
+		    p->sync, err, errlen) == -1 ||
+		    spool_recover(&ctx->spools[i], err, errlen) == -1)
+			goto fail;
+	}
+	/* Decoded data and plaintext are never longer than the body. */
+	if ((ctx->raw = malloc(ctx->scratch + 1)) == NULL ||
+	    (ctx->plain = malloc(ctx->scratch + 1)) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	req_ctx_free(ctx);
+	return -1;
+}
+
+void
+req_ctx_free(struct req_ctx *ctx)
+{
+	size_t	i;
+
+	if (ctx->spools != NULL && ctx->cfg != NULL)
+		for (i = 0; i < ctx->cfg->nprofiles; i++)
+			if (ctx->spools[i].rootfd != -1)
+				spool_close(&ctx->spools[i]);
+	free(ctx->spools);
+	if (ctx->plain != NULL) {
+		OPENSSL_cleanse(ctx->plain, ctx->scratch + 1);
+		free(ctx->plain);
+	}
+	free(ctx->raw);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+size_t
+req_max_body(const struct req_ctx *ctx, const char *profile)
+{
+	struct profile	*p = config_profile(ctx->cfg, profile);
+
+	return p != NULL ? p->max_body : ctx->scratch;
+}
+
+static int
+req_fail(struct req_out *out, int status, const char *error)
+{
+	out->status = status;
+	out->error = error;
+	return -1;
+}
+
+static int
+req_check_method(const struct req_in *in)
+{
+	return in->method != NULL && strcmp(in->method, "POST") == 0 ? 0 : -1;
+}
+
+/* application/json, any case, parameters allowed; no type at all is fine. */
+static int
+req_check_type(const char *ct)
+{
+	static const char	json[] = "application/json";
+	size_t			n = sizeof(json) - 1;
+
+	if (ct == NULL || *ct == '\0')
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, json, n) != 0)
+		return -1;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';' ? 0 : -1;
+}
+
+int
+req_parse_timestamp(const char *s, int64_t *ms)
+{
+	int64_t	v = 0;
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++) {
+		if (n == REQ_TS_MAX || s[n] < '0' || s[n] > '9')
+			return -1;
+		if (v > (INT64_MAX - (s[n] - '0')) / 10)
+			return -1;
+		v = v * 10 + (s[n] - '0');
+	}
+	if (n == 0)
+		return -1;
+	if (v < REQ_SECONDS_BELOW)
+		v *= 1000;	/* cannot overflow: v < 10^11 */
+	*ms = v;
+	return 0;
+}
+
+/* 0 inside the window (or no window), -1 outside. */
+static int
+req_check_time(const struct req_ctx *ctx, const struct profile *p,
+    const char *ts)
+{
+	int64_t	when, now, diff;
+
+	if (req_parse_timestamp(ts, &when) == -1)
+		return -1;
+	if (p->tolerance == 0)
+		return 0;
+	now = ctx->now_ms();
+	diff = now > when ? now - when : when - now;
+	return diff > (int64_t)p->tolerance * 1000 ? -1 : 0;
+}
+
+/*
+ * Parse len bytes of JSON strictly, with bounded depth; only an object
+ * (and trailing white space) is accepted.
+ */
+static struct json_object *
+req_parse(const unsigned char *buf, size_t len, int utf8)
+{
+	struct json_tokener	*tok;
+	struct json_object	*obj;
+	size_t			 end;
+	int			 flags = JSON_TOKENER_STRICT;
+
+	if (len == 0 || len > INT32_MAX || memchr(buf, '\0', len) != NULL)
+		return NULL;
+	if ((tok = json_tokener_new_ex(REQ_DEPTH_MAX)) == NULL)
+		return NULL;
+	if (utf8)
+		flags |= JSON_TOKENER_VALIDATE_UTF8;
+	json_tokener_set_flags(tok, flags);
+	obj = json_tokener_parse_ex(tok, (const char *)buf, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (obj == NULL)
+		return NULL;
+	while (end < len && strchr(" \t\r\n", buf[end]) != NULL)
+		end++;
+	if (end != len || !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* The string member key of o: its bytes, or NULL. */
+static const char *
+req_member(struct json_object *o, const char *key, size_t *len)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+static int
+req_envelope(struct req_ctx *ctx, const struct req_in *in,
+    struct envelope *env)
+{
+	struct json_object	*o;
+	const char		*iv, *data, *tag;
+	size_t			 ivl, datal, tagl, taglen;
+	unsigned char		 tagbuf[B64_DECODED_MAX(64)];
+	int			 rc = -1;
+
+	if ((o = req_parse(in->body, in->bodylen, 0)) == NULL)
+		return -1;
+	if ((iv = req_member(o, "iv", &ivl)) == NULL ||
+	    (data = req_member(o, "data", &datal)) == NULL ||
+	    (tag = req_member(o, "tag", &tagl)) == NULL)
+		goto done;
+	if (ivl > B64_ENCODED_LEN(AEAD_IV_MAX) || tagl > 64 ||
+	    datal > B64_ENCODED_LEN(ctx->scratch))
+		goto done;
+	/* A short tag would have OpenSSL check only its prefix. */
+	if (b64_decode(iv, ivl, env->iv, sizeof(env->iv), &env->ivlen) == -1 ||
+	    env->ivlen == 0 ||
+	    b64_decode(tag, tagl, tagbuf, sizeof(tagbuf), &taglen) == -1 ||
+	    taglen != AEAD_TAG_LEN ||
+	    b64_decode(data, datal, ctx->raw, ctx->scratch, &env->ctlen) == -1)
+		goto done;
+	memcpy(env->tag, tagbuf, AEAD_TAG_LEN);
+	env->ct = ctx->raw;
+	rc = 0;
+done:
+	json_object_put(o);
+	return rc;
+}
+
+/* Try every key of p (rotation).  Returns 0 with pt filled, or -1. */
+static int
+req_decrypt(struct profile *p, const struct envelope *env,
+    unsigned char *pt)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nenc; i++)
+		if (aead_decrypt(&p->aead_keys[i], env->iv, env->ivlen,
+		    env->ct, env->ctlen, env->tag, pt) == 0)
+			return 0;
+	return -1;
+}
+
+/* The URI path, made printable: anything else is percent-encoded. */
+static void
+req_location(const char *uri, char *buf, size_t buflen)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			n = 0;
+	unsigned char		c;
+
+	for (; uri != NULL && (c = (unsigned char)*uri) != '\0' &&
+	    c != '?'; uri++) {
+		if (n + 4 > buflen)
+			break;
+		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[n++] = (char)c;
+		else {
+			buf[n++] = '%';
+			buf[n++] = hex[c >> 4];
+			buf[n++] = hex[c & 15];
+		}
+	}
+	buf[n] = '\0';
+}
+
+static void
+req_meta(const struct profile *p, const struct req_in *in, char *loc,
+    size_t loclen, struct row_meta *m)
+{
+	req_location(in->location, loc, loclen);
+	m->profile = p->name;
+	m->location = in->location != NULL ? loc : NULL;
+	m->delivery_ts = in->timestamp;
+	clock_gettime(CLOCK_REALTIME, &m->received);
+}
+
+/* The event name, kept only if it is short and plain enough to log. */
+static void
+req_log_event(const char *name, char *buf, size_t buflen)
+{
+	size_t	n;
+
+	if (name == NULL) {
+		snprintf(buf, buflen, "-");
+		return;
+	}
+	for (n = 0; name[n] != '\0'; n++)
+		if (n + 1 >= buflen || !(isalnum((unsigned char)name[n]) ||
+		    strchr("._-", name[n]) != NULL)) {
+			snprintf(buf, buflen, "?");
+			return;
+		}
+	memcpy(buf, name, n + 1);
+}
+
+/*
+ * Keep a delivery whose signature verified but which cannot be spooled
+ * as an event, once per distinct body.  If even that fails, the provider
+ * must retry: the answer becomes 503.
+ */
+static void
+req_quarantine(struct spool *sp, const struct profile *p,
+    const struct req_in *in, struct req_out *out)
+{
+	struct json_object	*row;
+	struct row_meta		 m;
+	const char		*line;
+	char			 loc[REQ_LOCATION_MAX], key[ROW_ID_HEX_LEN + 2];
+	char			 name[SPOOL_NAME_MAX];
+	size_t			 len;
+	enum spool_status	 st = SPOOL_FAILED;
+
+	req_meta(p, in, loc, sizeof(loc), &m);
+	key[0] = 'q';
+	row_id(in->body, in->bodylen, key + 1);
+	row = row_quarantine(key + 1, out->error, out->status, &m,
+	    in->signature, in->content_type, in->body, in->bodylen);
+	if (row != NULL && (line = row_line(row, &len)) != NULL)
+		st = spool_put(sp, RES_QUARANTINE, key, line, len, name,
+		    out->detail, sizeof(out->detail));
+	json_object_put(row);
+	if (st == SPOOL_FAILED) {
+		if (out->detail[0] == '\0')
+			snprintf(out->detail, sizeof(out->detail),
+			    "quarantine: out of memory");
+		req_fail(out, 503, "spool_unavailable");
+		return;
+	}
+	memcpy(out->id, key + 1, sizeof(out->id));
+	out->res = RES_QUARANTINE;
+	out->has_res = 1;
+	out->duplicate = st == SPOOL_DUPLICATE;
+}
+
+static void
+req_spool(struct spool *sp, const struct profile *p, const struct req_in *in,
+    struct json_object *ev, const unsigned char *plain, size_t plainlen,
+    struct req_out *out)
+{
+	struct event_class	 ec;
+	struct json_object	*row;
+	struct row_meta		 m;
+	enum resource		 want;
+	const char		*line;
+	char			 loc[REQ_LOCATION_MAX], name[SPOOL_NAME_MAX];
+	size_t			 len;
+	enum spool_status	 st = SPOOL_FAILED;
+
+	event_classify(ev, &ec);
+	out->res = ec.res;
+	out->has_res = 1;
+	req_log_event(ec.name, out->event, sizeof(out->event));
+	if (in->resource != NULL && *in->resource != '\0' &&
+	    strcmp(in->resource, "any") != 0 &&
+	    (event_resource_parse(in->resource, &want) == -1 ||
+	    want != ec.res))
+		out->misrouted = 1;	/* spooled all the same: logged */
+
+	row_id(plain, plainlen, out->id);
+	req_meta(p, in, loc, sizeof(loc), &m);
+	if ((row = row_event(out->id, &ec, &m, ev)) != NULL &&
+	    (line = row_line(row, &len)) != NULL)
+		st = spool_put(sp, ec.res, out->id, line, len, name,
+		    out->detail, sizeof(out->detail));
+	json_object_put(row);
+	switch (st) {
+	case SPOOL_WRITTEN:
+		out->status = 200;
+		break;
+	case SPOOL_DUPLICATE:
+		out->status = 200;
+		out->duplicate = 1;
+		break;
+	case SPOOL_FAILED:
+		if (out->detail[0] == '\0')
+			snprintf(out->detail, sizeof(out->detail),
+			    "out of memory");
+		req_fail(out, 503, "spool_unavailable");
+		break;
+	}
+}
+
+void
+req_handle(struct req_ctx *ctx, const struct req_in *in,
+    struct req_out *out)
+{
+	struct envelope		 env;
+	struct profile		*p;
+	struct spool		*sp;
+	struct json_object	*ev;
+	int64_t			 when;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->event, sizeof(out->event), "-");
+
+	if (req_check_method(in) == -1) {
+		req_fail(out, 405, "method_not_allowed");
+		return;
+	}
+	if ((p = config_profile(ctx->cfg, in->profile)) == NULL) {
+		snprintf(out->detail, sizeof(out->detail), "no usable profile "
+		    "'%.64s' in the configuration", in->profile != NULL &&
+		    *in->profile != '\0' ? in->profile : "default");
+		req_fail(out, 500, "unknown_profile");
+		return;
+	}
+	sp = &ctx->spools[p - ctx->cfg->profiles];
+	if (req_check_type(in->content_type) == -1) {
+		req_fail(out, 415, "unsupported_media_type");
+		return;
+	}
+	if (in->too_large || in->bodylen > p->max_body) {
+		req_fail(out, 413, "payload_too_large");
+		return;
+	}
+	if (in->signature == NULL || *in->signature == '\0') {
+		req_fail(out, 401, "missing_signature");
+		return;
+	}
+	if (in->timestamp == NULL || *in->timestamp == '\0') {
+		req_fail(out, 401, "missing_timestamp");
+		return;
+	}
+	if (sig_verify(p->sig_keys, p->nsig, in->signature,
+	    strlen(in->signature), in->timestamp, strlen(in->timestamp),
+	    in->body, in->bodylen) < 0) {
+		req_fail(out, 401, "invalid_signature");
+		return;
+	}
+	/* Authenticated from here on: failures are kept in quarantine. */
+	if (req_parse_timestamp(in->timestamp, &when) == -1) {
+		req_fail(out, 401, "missing_timestamp");
+		return;
+	}
+	if (in->check_time && req_check_time(ctx, p, in->timestamp) == -1) {
+		req_fail(out, 401, "stale_timestamp");
+		req_quarantine(sp, p, in, out);
+		return;
+	}
+	if (req_envelope(ctx, in, &env) == -1) {
+		req_fail(out, 400, "malformed_body");
+		return;
+	}
+	if (req_decrypt(p, &env, ctx->plain) == -1) {
+		req_fail(out, 500, "decrypt_failed");
+		req_quarantine(sp, p, in, out);
+		return;
+	}
+	if ((ev = req_parse(ctx->plain, env.ctlen, 1)) == NULL) {
+		OPENSSL_cleanse(ctx->plain, env.ctlen);
+		req_fail(out, 422, "invalid_event");
+		req_quarantine(sp, p, in, out);
+		return;
+	}
+	req_spool(sp, p, in, ev, ctx->plain, env.ctlen, out);
+	json_object_put(ev);
+	OPENSSL_cleanse(ctx->plain, env.ctlen);
+}
+
+size_t
+req_response(const struct req_out *out, char *buf, size_t buflen)
+{
+	int	n;
+
+	if (out->status == 200)
+		n = snprintf(buf, buflen, "{\"ok\":true,\"id\":\"%s\","
+		    "\"duplicate\":%s}", out->id,
+		    out->duplicate ? "true" : "false");
+	else
+		n = snprintf(buf, buflen, "{\"ok\":false,\"error\":\"%s\"}",
+		    out->error != NULL ? out->error : "internal_error");
+	if (n < 0)
+		return 0;
+	return (size_t)n < buflen ? (size_t)n : buflen - 1;
+}
+
+const char *
+req_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}

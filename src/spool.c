@@ -1,0 +1,459 @@
+/* spool: durable, exactly-once rows (see spool.h for the protocol). */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spool.h"
+
+#define SPOOL_ORPHAN_AGE	3600	/* seconds: a tmp/ file this old is
+					   nobody's, whatever its pid says */
+#define SPOOL_NAME_LEN		(16 + 1 + 7 + 5)
+
+static const char *const spool_subdirs[] = { "tmp", "new", "cur", "failed" };
+
+static int
+spool_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Directories get x wherever rows get r, so consumers can list them. */
+static mode_t
+spool_dir_mode(mode_t file_mode)
+{
+	return (file_mode | (file_mode & 0444) >> 2) & 0777;
+}
+
+/* Open dir below at, creating it (with mode, whatever the umask). */
+static int
+spool_opendir(int at, const char *dir, mode_t mode)
+{
+	int	fd;
+
+	if (mkdirat(at, dir, mode) == 0) {
+		if ((fd = openat(at, dir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW)) != -1)
+			(void)fchmod(fd, mode);
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -1;
+	return openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+}
+
+static int
+spool_fsync(const struct spool *sp, int fd)
+{
+	if (sp->sync == SYNC_NONE)
+		return 0;
+	return fsync(fd);
+}
+
+static void
+spool_reset(struct spool *sp)
+{
+	int	i;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->rootfd = sp->idsfd = -1;
+	for (i = 0; i < RES__COUNT; i++)
+		sp->tmpfd[i] = sp->newfd[i] = -1;
+}
+
+static int
+spool_map_seq(struct spool *sp, mode_t mode)
+{
+	struct stat	 st;
+	void		*p;
+	int		 fd;
+
+	fd = openat(sp->rootfd, SPOOL_SEQ_FILE, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, mode);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 ||
+	    (st.st_size < (off_t)sizeof(uint64_t) &&
+	    ftruncate(fd, sizeof(uint64_t)) == -1)) {
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	sp->seq = p;
+	return 0;
+}
+
+int
+spool_open(struct spool *sp, const char *root, mode_t file_mode,
+    enum config_sync sync, char *err, size_t errlen)
+{
+	mode_t	dmode = spool_dir_mode(file_mode);
+	int	i, resfd;
+	size_t	j;
+
+	spool_reset(sp);
+	sp->file_mode = file_mode;
+	sp->sync = sync;
+	if ((sp->root = strdup(root)) == NULL)
+		return spool_err(err, errlen, "out of memory");
+	if ((sp->rootfd = spool_opendir(AT_FDCWD, root, dmode)) == -1)
+		goto fail;
+	for (i = 0; i < RES__COUNT; i++) {
+		if ((resfd = spool_opendir(sp->rootfd,
+		    event_resource_name(i), dmode)) == -1)
+			goto fail;
+		for (j = 0; j < sizeof(spool_subdirs) / sizeof(*spool_subdirs);
+		    j++) {
+			int fd = spool_opendir(resfd, spool_subdirs[j], dmode);
+
+			if (fd == -1) {
+				close(resfd);
+				goto fail;
+			}
+			if (j == 0)
+				sp->tmpfd[i] = fd;
+			else if (j == 1)
+				sp->newfd[i] = fd;
+			else
+				close(fd);
+		}
+		close(resfd);
+	}
+	if ((sp->idsfd = spool_opendir(sp->rootfd, SPOOL_IDS_DIR,
+	    dmode)) == -1 || spool_map_seq(sp, file_mode) == -1)
+		goto fail;
+	/* Writable, as the user we run as?  Find out now, not at 503 time. */
+	if (faccessat(sp->tmpfd[0], ".", W_OK, AT_EACCESS) == -1 ||
+	    faccessat(sp->idsfd, ".", W_OK, AT_EACCESS) == -1)
+		goto fail;
+	return 0;
+fail:
+	spool_err(err, errlen, "spool %s: %s", root, strerror(errno));
+	spool_close(sp);
+	return -1;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	int	i;
+
+	for (i = 0; i < RES__COUNT; i++) {
+		if (sp->tmpfd[i] != -1)
+			close(sp->tmpfd[i]);
+		if (sp->newfd[i] != -1)
+			close(sp->newfd[i]);
+	}
+	if (sp->idsfd != -1)
+		close(sp->idsfd);
+	if (sp->rootfd != -1)
+		close(sp->rootfd);
+	if (sp->seq != NULL)
+		munmap(sp->seq, sizeof(uint64_t));
+	free(sp->root);
+	spool_reset(sp);
+}
+
+int
+spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX])
+{
+	struct timespec	ts;
+	uint64_t	now, old, next;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	/* Strictly increasing across processes: max(last + 1, now). */
+	old = __atomic_load_n(sp->seq, __ATOMIC_RELAXED);
+	do {
+		next = old + 1 > now ? old + 1 : now;
+	} while (!__atomic_compare_exchange_n(sp->seq, &old, next, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	if (snprintf(name, SPOOL_NAME_MAX, "%016llu.%07ld.json",
+	    (unsigned long long)next, (long)getpid()) >= SPOOL_NAME_MAX)
+		return -1;
+	return 0;
+}
+
+static int
+spool_valid_key(const char *key)
+{
+	size_t	n;
+
+	for (n = 0; key[n] != '\0'; n++)
+		if (!((key[n] >= '0' && key[n] <= '9') ||
+		    (key[n] >= 'a' && key[n] <= 'z')))
+			return 0;
+	return n >= 2 && n < SPOOL_KEY_MAX;
+}
+
+/* The .ids/ subdirectory of key: its last two characters. */
+static int
+spool_ids_subdir(struct spool *sp, const char *key)
+{
+	char	sub[3];
+	size_t	n = strlen(key);
+
+	sub[0] = key[n - 2];
+	sub[1] = key[n - 1];
+	sub[2] = '\0';
+	return spool_opendir(sp->idsfd, sub, spool_dir_mode(sp->file_mode));
+}
+
+static int
+spool_write_all(int fd, const char *row, size_t rowlen)
+{
+	struct iovec	iov[2];
+	ssize_t		n;
+	int		i = 0;
+
+	iov[0].iov_base = (void *)row;
+	iov[0].iov_len = rowlen;
+	iov[1].iov_base = (void *)"\n";
+	iov[1].iov_len = 1;
+	while (i < 2) {
+		if ((n = writev(fd, iov + i, 2 - i)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (i < 2 && (size_t)n >= iov[i].iov_len)
+			n -= iov[i++].iov_len;
+		if (i < 2) {
+			iov[i].iov_base = (char *)iov[i].iov_base + n;
+			iov[i].iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+/* Write the row in tmp/ and make it durable there.  Returns 0 or -1. */
+static int
+spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
+    const char *row, size_t rowlen)
+{
+	int	fd, saved;
+
+	fd = openat(tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, sp->file_mode);
+	if (fd == -1)
+		return -1;
+	if (fchmod(fd, sp->file_mode) == -1 ||
+	    spool_write_all(fd, row, rowlen) == -1 ||
+	    spool_fsync(sp, fd) == -1) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	/* The tmp/ entry is durable before any record can point to it. */
+	if (close(fd) == -1 || spool_fsync(sp, tmpfd) == -1) {
+		saved = errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	(void)unlinkat(tmpfd, name, 0);
+	errno = saved;
+	return -1;
+}
+
+/* Replace the record (a link to the row) with an empty file.  Best effort:
+   a record that stays a link is still a valid record. */
+static void
+spool_empty_record(int subfd, const char *key)
+{
+	char	tmp[SPOOL_KEY_MAX + 8];
+	int	fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld", key, (long)getpid());
+	fd = openat(subfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd == -1)
+		return;
+	close(fd);
+	if (renameat(subfd, tmp, subfd, key) == -1)
+		(void)unlinkat(subfd, tmp, 0);
+}
+
+enum spool_status
+spool_put(struct spool *sp, enum resource res, const char *key,
+    const char *row, size_t rowlen, char name[SPOOL_NAME_MAX], char *err,
+    size_t errlen)
+{
+	int	tmpfd, newfd, subfd = -1, written = 0, linked = 0;
+	int	published = 0;
+	const char *step;
+
+	if ((unsigned)res >= RES__COUNT || !spool_valid_key(key)) {
+		spool_err(err, errlen, "bad resource or key");
+		return SPOOL_FAILED;
+	}
+	tmpfd = sp->tmpfd[res];
+	newfd = sp->newfd[res];
+	step = "name";
+	if (spool_next_name(sp, name) == -1)
+		goto fail;
+	step = "write";
+	if (spool_write_tmp(sp, tmpfd, name, row, rowlen) == -1)
+		goto fail;
+	written = 1;
+	step = "record";
+	if ((subfd = spool_ids_subdir(sp, key)) == -1)
+		goto fail;
+	if (linkat(tmpfd, name, subfd, key, 0) == -1) {
+		if (errno != EEXIST)
+			goto fail;
+		/* Seen before.  Make sure that record is durable too. */
+		(void)unlinkat(tmpfd, name, 0);
+		written = 0;
+		step = "record sync";
+		if (spool_fsync(sp, subfd) == -1)
+			goto fail;
+		close(subfd);
+		return SPOOL_DUPLICATE;
+	}
+	linked = 1;
+	if (spool_fsync(sp, subfd) == -1)
+		goto fail;
+	step = "publish";
+	if (renameat(tmpfd, name, newfd, name) == -1)
+		goto fail;
+	published = 1;
+	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, tmpfd) == -1)
+		goto fail;
+	spool_empty_record(subfd, key);
+	close(subfd);
+	return SPOOL_WRITTEN;
+fail:
+	spool_err(err, errlen, "%s/%s: %s: %s", sp->root,
+	    event_resource_name(res), step, strerror(errno));
+	/* Undo in the order that never leaves a record without its row. */
+	if (linked)
+		(void)unlinkat(subfd, key, 0);
+	if (written)
+		(void)unlinkat(published ? newfd : tmpfd, name, 0);
+	if (subfd != -1)
+		close(subfd);
+	return SPOOL_FAILED;
+}
+
+/* A row name as spool_next_name() makes them; its pid in *pid. */
+static int
+spool_row_name(const char *s, long *pid)
+{
+	size_t	i;
+
+	if (strlen(s) != SPOOL_NAME_LEN || s[16] != '.' ||
+	    strcmp(s + 24, ".json") != 0)
+		return 0;
+	for (i = 0; i < 24; i++)
+		if (i != 16 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	*pid = strtol(s + 17, NULL, 10);
+	return 1;
+}
+
+/* Whether a tmp/ file may still be being written by a live process. */
+static int
+spool_in_flight(long pid, const struct stat *st)
+{
+	if (time(NULL) - st->st_mtime > SPOOL_ORPHAN_AGE)
+		return 0;
+	if (pid == (long)getpid())
+		return 0;	/* we are starting: none of ours is open */
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static int
+spool_recover_dir(struct spool *sp, enum resource res, int *published)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	long		 pid;
+	int		 fd, tmpfd = sp->tmpfd[res], newfd = sp->newfd[res];
+
+	if ((fd = openat(tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!spool_row_name(de->d_name, &pid) ||
+		    fstatat(tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(st.st_mode) || spool_in_flight(pid, &st))
+			continue;
+		if (st.st_nlink < 2) {
+			/* Never recorded, so never acknowledged: drop it. */
+			(void)unlinkat(tmpfd, de->d_name, 0);
+			continue;
+		}
+		/* Recorded: publish it, unless that already happened. */
+		if (faccessat(newfd, de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) ==
+		    0)
+			(void)unlinkat(tmpfd, de->d_name, 0);
+		else if (renameat(tmpfd, de->d_name, newfd, de->d_name) == 0)
+			(*published)++;
+	}
+	closedir(d);
+	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, tmpfd) == -1)
+		return -1;
+	return 0;
+}
+
+int
+spool_recover(struct spool *sp, char *err, size_t errlen)
+{
+	int	i, published = 0;
+
+	for (i = 0; i < RES__COUNT; i++)
+		if (spool_recover_dir(sp, i, &published) == -1)
+			return spool_err(err, errlen, "spool %s/%s: %s",
+			    sp->root, event_resource_name(i),
+			    strerror(errno));
+	return published;
+}
+
+int
+spool_check(const char *root, mode_t file_mode, char *err, size_t errlen)
+{
+	struct spool	sp;
+	char		name[SPOOL_NAME_MAX];
+	int		fd;
+
+	if (spool_open(&sp, root, file_mode, SYNC_FULL, err, errlen) == -1)
+		return -1;
+	/* Try a real write: access(2) does not see a read-only mount. */
+	if (spool_next_name(&sp, name) == -1 ||
+	    (fd = openat(sp.tmpfd[RES_OTHER], name, O_WRONLY | O_CREAT |
+	    O_EXCL | O_CLOEXEC, 0600)) == -1) {
+		spool_err(err, errlen, "spool %s: cannot write: %s", root,
+		    strerror(errno));
+		spool_close(&sp);
+		return -1;
+	}
+	close(fd);
+	(void)unlinkat(sp.tmpfd[RES_OTHER], name, 0);
+	spool_close(&sp);
+	return 0;
+}

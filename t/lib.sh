@@ -1,0 +1,109 @@
+# t/lib.sh: a small sharness-style TAP library for the shell tests.
+#
+#   . "$top_srcdir/t/lib.sh"
+#   test_expect_success 'name of one expectation' '
+#           command1 &&
+#           command2
+#   '
+#   test_done
+#
+# Each test script runs in its own throwaway directory ($TRASH), removed at
+# the end unless the script failed or $HW_KEEP_TRASH is set.  Processes a
+# test starts are registered with test_cleanup_pid and killed at exit.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+PATH="$top_builddir:$top_srcdir/t:$PATH"
+export PATH
+
+HW_WEBHOOK="$top_builddir/humanos-webhook"
+HW_SEND="$top_builddir/humanos-send"
+HW_SPOOL="$top_builddir/humanos-spool"
+
+test_count=0
+test_failures=0
+test_skipped=0
+test_cleanup_pids=
+test_cleanup_cmds=
+
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/hw-test.XXXXXX") || exit 99
+export TRASH
+cd "$TRASH" || exit 99
+
+test_cleanup_pid() { test_cleanup_pids="$test_cleanup_pids $*"; }
+test_cleanup_cmd() { test_cleanup_cmds="$test_cleanup_cmds
+$*"; }
+
+test_at_exit() {
+	for p in $test_cleanup_pids; do kill "$p" 2>/dev/null; done
+	for p in $test_cleanup_pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	eval "$test_cleanup_cmds"
+	cd /
+	if [ "$test_failures" -eq 0 ] && [ -z "${HW_KEEP_TRASH:-}" ]; then
+		rm -rf "$TRASH"
+	else
+		echo "# kept $TRASH"
+	fi
+}
+trap test_at_exit EXIT
+trap 'exit 130' INT TERM
+
+# test_expect_success NAME SCRIPT: one named expectation.
+test_expect_success() {
+	test_count=$((test_count + 1))
+	test_out="$TRASH/.out.$test_count"
+	if (set -e; eval "$2") >"$test_out" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failures=$((test_failures + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$test_out" | tail -n 40
+	fi
+}
+
+# test_expect_failure is deliberately absent: a known failure is a failure.
+
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	echo "ok $test_count # skip $1 ($2)"
+}
+
+# skip_all REASON: the whole script cannot run here.
+skip_all() {
+	echo "1..0 # SKIP $*"
+	test_failures=0
+	exit 0
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failures" -eq 0 ]
+	exit $?
+}
+
+# Helpers used inside expectations.
+die() { echo "$*" >&2; return 1; }
+test_cmp() { diff -u "$1" "$2"; }
+# count_files DIR: regular files directly in DIR.
+count_files() { find "$1" -maxdepth 1 -type f | wc -l | tr -d ' '; }
+# free_port: a TCP port on 127.0.0.1 nobody listens on.
+free_port() {
+	node -e 'const s = require("net").createServer();
+		s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+# wait_for CMD...: retry CMD for up to 10 s.
+wait_for() {
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
