@@ -46,16 +46,20 @@ spool_opendir(int at, const char *dir, mode_t mode)
 {
 	int	fd;
 
-	if (mkdirat(at, dir, mode) == 0) {
-		if ((fd = openat(at, dir, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC | O_NOFOLLOW)) != -1)
-			(void)fchmod(fd, mode);
+	fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd != -1 || errno != ENOENT)
 		return fd;
-	}
-	if (errno != EEXIST)
+	if (mkdirat(at, dir, mode) == -1 && errno != EEXIST)
 		return -1;
-	return openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW);
+	/* A new directory is durable in its parent before rows go in it. */
+	if ((fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return -1;
+	if (fchmod(fd, mode) == -1 || (at != AT_FDCWD && fsync(at) == -1)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int
@@ -142,6 +146,16 @@ spool_open(struct spool *sp, const char *root, mode_t file_mode,
 	if ((sp->idsfd = spool_opendir(sp->rootfd, SPOOL_IDS_DIR,
 	    dmode)) == -1 || spool_map_seq(sp, file_mode) == -1)
 		goto fail;
+	/* Keys are hex: make their subdirectories now, not per request. */
+	for (i = 0; i < 256; i++) {
+		char	sub[3];
+		int	fd;
+
+		snprintf(sub, sizeof(sub), "%02x", i);
+		if ((fd = spool_opendir(sp->idsfd, sub, dmode)) == -1)
+			goto fail;
+		close(fd);
+	}
 	/* Writable, as the user we run as?  Find out now, not at 503 time. */
 	if (faccessat(sp->tmpfd[0], ".", W_OK, AT_EACCESS) == -1 ||
 	    faccessat(sp->idsfd, ".", W_OK, AT_EACCESS) == -1)

@@ -1,0 +1,500 @@
+/*
+ * request: each status of SPEC section 6, in its order, with what it
+ * leaves in the spool.  Deliveries are built here with our own primitives;
+ * those are checked against independent fixtures in t/crypto.c.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "aead.h"
+#include "b64.h"
+#include "kdf.h"
+#include "request.h"
+#include "sig.h"
+#include "tap.h"
+
+#define SIG_SECRET	"sig-secret"
+#define ENC_SECRET	"ZW5jcnlwdGlvbi1zZWNyZXQ="	/* "encryption-secret" */
+#define SALT		"the-salt"
+#define NOW_MS		1764133376123LL
+
+static char	dir[] = "/tmp/hw-request.XXXXXX";
+static char	spool[300];
+static char	body[8192], ts[32], sigh[SIG_HEX_LEN + 1];
+
+static int64_t
+fixed_now(void)
+{
+	return NOW_MS;
+}
+
+/* Encrypt plain with (secret, salt), sign with sigsecret at time t. */
+static void
+deliver(const char *plain, const char *secret, const char *salt,
+    const char *sigsecret, long long t, size_t ivlen, size_t taglen)
+{
+	unsigned char	key[KDF_KEY_LEN], dec[64], iv[32], tag[16], ct[4096];
+	char		biv[64], bct[6000], btag[32];
+	size_t		declen, n = strlen(plain);
+	struct aead_key	ak;
+	struct sig_key	sk;
+	unsigned char	mac[SIG_LEN];
+
+	b64_decode(secret, strlen(secret), dec, sizeof(dec), &declen);
+	kdf_derive(dec, declen, salt, strlen(salt), key);
+	aead_key_init(&ak, key);
+	RAND_bytes(iv, (int)ivlen);
+	aead_encrypt(&ak, iv, ivlen, (const unsigned char *)plain, n, ct, tag);
+	aead_key_free(&ak);
+	b64_encode(iv, ivlen, biv);
+	b64_encode(ct, n, bct);
+	b64_encode(tag, taglen, btag);
+	snprintf(body, sizeof(body), "{\"iv\":\"%s\",\"data\":\"%s\","
+	    "\"tag\":\"%s\"}", biv, bct, btag);
+	snprintf(ts, sizeof(ts), "%lld", t);
+	sig_key_init(&sk, sigsecret, strlen(sigsecret));
+	sig_compute(&sk, ts, strlen(ts), body, strlen(body), mac);
+	sig_key_free(&sk);
+	sig_to_hex(mac, sigh);
+}
+
+static void
+good(const char *plain)
+{
+	deliver(plain, ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12, 16);
+}
+
+static void
+req_init(struct req_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->method = "POST";
+	in->content_type = "application/json";
+	in->timestamp = ts;
+	in->signature = sigh;
+	in->location = "/webhook/kyc?x=1";
+	in->body = (const unsigned char *)body;
+	in->bodylen = strlen(body);
+	in->check_time = 1;
+}
+
+/* Files under spool/sub (not dotfiles). */
+static int
+files(const char *sub)
+{
+	char		 p[512];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", spool, sub);
+	if ((d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* All rows in every new/: a fingerprint to see that nothing changed. */
+static int
+all_rows(void)
+{
+	static const char *const res[] = { "kyc", "signatures", "consents",
+	    "forms", "credentials", "otp", "other", "quarantine" };
+	char	sub[64];
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < sizeof(res) / sizeof(*res); i++) {
+		snprintf(sub, sizeof(sub), "%s/new", res[i]);
+		n += files(sub);
+		snprintf(sub, sizeof(sub), "%s/tmp", res[i]);
+		n += 1000 * files(sub);
+	}
+	return n;
+}
+
+/* Run in, expect status and error, and that the spool grew by grow. */
+static void
+expect(struct req_ctx *ctx, struct req_in *in, int status,
+    const char *error, int grow, const char *what)
+{
+	struct req_out	out;
+	int		before = all_rows();
+
+	req_handle(ctx, in, &out);
+	is_int(out.status, status, "%s: status %d", what, status);
+	is_str(out.error, error, "%s: error %s", what, error ? error : "none");
+	is_int(all_rows() - before, grow, "%s: %d new row(s), none partial",
+	    what, grow);
+}
+
+/* The only row of spool/sub/new, parsed. */
+static struct json_object *
+only_row(const char *sub)
+{
+	char		 p[1024], *s = NULL;
+	DIR		*d;
+	struct dirent	*de;
+	FILE		*fp;
+	size_t		 cap = 0;
+	struct json_object *o = NULL;
+
+	snprintf(p, sizeof(p), "%s/%s/new", spool, sub);
+	if ((d = opendir(p)) == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s/new/%s", spool, sub,
+			    de->d_name);
+			break;
+		}
+	closedir(d);
+	if ((fp = fopen(p, "r")) != NULL && getline(&s, &cap, fp) > 0 &&
+	    fgetc(fp) == EOF)
+		o = json_tokener_parse(s);
+	if (fp != NULL)
+		fclose(fp);
+	free(s);
+	return o;
+}
+
+static const char *
+field(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return "(absent)";
+	return v == NULL ? "(null)" : json_object_get_string(v);
+}
+
+static void
+test_accept(struct req_ctx *ctx)
+{
+	struct req_in		 in;
+	struct req_out		 out;
+	struct json_object	*row;
+	const char		*plain = "{\"event\":\"process.kyc.completed\","
+	    "\"userId\":\"u1\",\"name\":\"Zo\xc3\xab\"}";
+
+	good(plain);
+	req_init(&in);
+	in.profile = "";
+	in.resource = "kyc";
+	req_handle(ctx, &in, &out);
+	is_int(out.status, 200, "good delivery: 200");
+	ok(!out.duplicate && !out.misrouted, "not a duplicate, not misrouted");
+	is_int(files("kyc/new"), 1, "one row in kyc/new");
+	row = only_row("kyc");
+	ok(row != NULL, "the row is one line of JSON and a newline");
+	is_str(field(row, "id"), out.id, "row id is the response id");
+	/* printf '%s' "$plain" | sha256sum */
+	is_str(out.id, "7ed618d2c9a2d1c83ecd9435dfc38df5ecd094c9024cefb01ea43c44"
+	    "577047df", "id is the SHA-256 of the plaintext");
+	is_str(field(row, "resource"), "kyc", "row resource");
+	is_str(field(row, "event"), "process.kyc.completed", "row event");
+	is_str(field(row, "profile"), "default", "row profile");
+	is_str(field(row, "location"), "/webhook/kyc", "row location is the "
+	    "path without the query");
+	is_str(field(row, "delivery_timestamp"), ts, "row delivery timestamp");
+	ok(strlen(field(row, "received_at")) == 24 &&
+	    field(row, "received_at")[23] == 'Z', "received_at is ISO 8601 "
+	    "UTC with ms: %s", field(row, "received_at"));
+	{
+		struct json_object *pl;
+
+		ok(json_object_object_get_ex(row, "payload", &pl) &&
+		    strcmp(field(pl, "name"), "Zo\xc3\xab") == 0,
+		    "payload kept, Unicode intact");
+	}
+	json_object_put(row);
+
+	/* The provider retries: new IV, new timestamp, same plaintext. */
+	deliver(plain, ENC_SECRET, SALT, SIG_SECRET, NOW_MS + 5000, 16, 16);
+	req_init(&in);
+	req_handle(ctx, &in, &out);
+	ok(out.status == 200 && out.duplicate, "retry: 200 duplicate");
+	is_int(files("kyc/new"), 1, "no second row");
+
+	/* Misrouted: a form event on the kyc location is still spooled. */
+	good("{\"event\":\"process.form.filled\"}");
+	req_init(&in);
+	in.resource = "kyc";
+	req_handle(ctx, &in, &out);
+	ok(out.status == 200 && out.misrouted && out.res == RES_FORMS,
+	    "misrouted event spooled under its own resource");
+	is_int(files("forms/new"), 1, "in forms/new");
+
+	good("{\"event\":\"something.new\"}");
+	req_init(&in);
+	in.resource = "any";
+	req_handle(ctx, &in, &out);
+	ok(out.status == 200 && out.res == RES_OTHER && !out.misrouted,
+	    "unknown event goes to other");
+
+	/* Timestamp in seconds, upper-case signature hex. */
+	deliver("{\"n\":1}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS / 1000, 12,
+	    16);
+	for (char *c = sigh; *c; c++)
+		if (*c >= 'a' && *c <= 'f')
+			*c -= 32;
+	req_init(&in);
+	expect(ctx, &in, 200, NULL, 1, "seconds timestamp, upper-case hex");
+
+	/* Secret rotation: the second secrets of profile "rot" work. */
+	deliver("{\"n\":2}", "b2xkLXNlY3JldA==", "old-salt", "old-sig",
+	    NOW_MS, 12, 16);
+	req_init(&in);
+	in.profile = "rot";
+	expect(ctx, &in, 200, NULL, 1, "rotated-out secrets still accepted");
+	in.profile = NULL;
+	expect(ctx, &in, 401, "invalid_signature", 0, "but not by another "
+	    "profile");
+	in.profile = "nope";
+	expect(ctx, &in, 500, "unknown_profile", 0, "unknown profile");
+}
+
+static void
+test_refuse(struct req_ctx *ctx)
+{
+	struct req_in	in;
+	char		big[2100];
+
+	good("{\"event\":\"process.form.filled\",\"k\":1}");
+	req_init(&in);
+	in.method = "GET";
+	in.signature = "bad";
+	expect(ctx, &in, 405, "method_not_allowed", 0, "GET (before "
+	    "signature)");
+	req_init(&in);
+	in.content_type = "text/plain";
+	in.signature = "bad";
+	expect(ctx, &in, 415, "unsupported_media_type", 0, "text/plain");
+	req_init(&in);
+	in.content_type = "Application/JSON; charset=utf-8";
+	expect(ctx, &in, 200, NULL, 1, "application/json with parameters");
+	good("{\"k\":2}");
+	req_init(&in);
+	in.content_type = NULL;
+	expect(ctx, &in, 200, NULL, 1, "no content type");
+	req_init(&in);
+	in.content_type = "application/jsonx";
+	expect(ctx, &in, 415, "unsupported_media_type", 0, "application/jsonx");
+
+	memset(big, 'x', sizeof(big));
+	req_init(&in);
+	in.body = (unsigned char *)big;
+	in.bodylen = sizeof(big);
+	in.signature = NULL;
+	expect(ctx, &in, 413, "payload_too_large", 0, "body over max_body "
+	    "(2k), before signature");
+	req_init(&in);
+	in.too_large = 1;
+	expect(ctx, &in, 413, "payload_too_large", 0, "reader stopped at max");
+
+	good("{\"k\":3}");
+	req_init(&in);
+	in.signature = NULL;
+	expect(ctx, &in, 401, "missing_signature", 0, "no x-signature");
+	req_init(&in);
+	in.signature = "";
+	expect(ctx, &in, 401, "missing_signature", 0, "empty x-signature");
+	req_init(&in);
+	in.timestamp = NULL;
+	expect(ctx, &in, 401, "missing_timestamp", 0, "no x-timestamp");
+	req_init(&in);
+	body[10] ^= 1;
+	expect(ctx, &in, 401, "invalid_signature", 0, "tampered body");
+	good("{\"k\":3}");
+	req_init(&in);
+	sigh[63] = sigh[63] == '0' ? '1' : '0';
+	expect(ctx, &in, 401, "invalid_signature", 0, "tampered signature");
+	req_init(&in);
+	in.signature = "abc";
+	expect(ctx, &in, 401, "invalid_signature", 0, "short signature");
+	deliver("{\"k\":3}", ENC_SECRET, SALT, "other-secret", NOW_MS, 12, 16);
+	req_init(&in);
+	expect(ctx, &in, 401, "invalid_signature", 0, "wrong signature secret");
+	good("{\"k\":3}");
+	req_init(&in);
+	snprintf(ts, sizeof(ts), "%lld", NOW_MS + 1);
+	expect(ctx, &in, 401, "invalid_signature", 0, "timestamp not the "
+	    "signed one");
+
+	deliver("{\"k\":4}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS - 301000,
+	    12, 16);
+	req_init(&in);
+	expect(ctx, &in, 401, "stale_timestamp", 1, "301 s old: stale, "
+	    "quarantined");
+	expect(ctx, &in, 401, "stale_timestamp", 0, "the same body again: "
+	    "quarantined once");
+	deliver("{\"k\":4}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS + 301000,
+	    12, 16);
+	req_init(&in);
+	expect(ctx, &in, 401, "stale_timestamp", 1, "301 s ahead: stale");
+	deliver("{\"k\":4}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS - 299000,
+	    12, 16);
+	req_init(&in);
+	expect(ctx, &in, 200, NULL, 1, "299 s old: inside the window");
+	req_init(&in);
+	in.check_time = 0;
+	deliver("{\"k\":5}", ENC_SECRET, SALT, SIG_SECRET, 1000, 12, 16);
+	req_init(&in);
+	in.check_time = 0;
+	expect(ctx, &in, 200, NULL, 1, "no window when replaying");
+
+	/* Envelope problems, all signed. */
+	deliver("{\"k\":6}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12, 12);
+	req_init(&in);
+	expect(ctx, &in, 400, "malformed_body", 0, "12-byte tag");
+	{
+		static const char *const bodies[] = {
+			"not json", "[1,2]", "{\"iv\":\"AAAA\",\"data\":\"AAAA\"}",
+			"{\"iv\":1,\"data\":\"AAAA\",\"tag\":\"AAAA\"}",
+			"{\"iv\":\"!!!!\",\"data\":\"AAAA\","
+			    "\"tag\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}",
+			"{\"iv\":\"\",\"data\":\"AAAA\","
+			    "\"tag\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}",
+			"{\"iv\":\"AAAA\",\"data\":\"AAAA\","
+			    "\"tag\":\"AAAAAAAAAAAAAAAAAAAAAA==\"} junk",
+			"{'iv':'AAAA'}",
+		};
+		struct sig_key	sk;
+		unsigned char	mac[SIG_LEN];
+		size_t		i;
+
+		sig_key_init(&sk, SIG_SECRET, strlen(SIG_SECRET));
+		for (i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+			snprintf(body, sizeof(body), "%s", bodies[i]);
+			snprintf(ts, sizeof(ts), "%lld", NOW_MS);
+			sig_compute(&sk, ts, strlen(ts), body, strlen(body),
+			    mac);
+			sig_to_hex(mac, sigh);
+			req_init(&in);
+			expect(ctx, &in, 400, "malformed_body", 0, bodies[i]);
+		}
+		sig_key_free(&sk);
+	}
+	deliver("{\"k\":7}", "d3Jvbmc=", SALT, SIG_SECRET, NOW_MS, 12, 16);
+	req_init(&in);
+	expect(ctx, &in, 500, "decrypt_failed", 1, "wrong encryption secret: "
+	    "quarantined");
+	deliver("{\"k\":7}", ENC_SECRET, "wrong-salt", SIG_SECRET, NOW_MS, 12,
+	    16);
+	req_init(&in);
+	expect(ctx, &in, 500, "decrypt_failed", 1, "wrong salt: quarantined");
+	deliver("not json", ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12, 16);
+	req_init(&in);
+	expect(ctx, &in, 422, "invalid_event", 1, "plaintext not JSON");
+	deliver("[1,2,3]", ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12, 16);
+	req_init(&in);
+	expect(ctx, &in, 422, "invalid_event", 1, "plaintext an array");
+	deliver("{\"a\":1,}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12, 16);
+	req_init(&in);
+	expect(ctx, &in, 422, "invalid_event", 1, "trailing comma (strict)");
+	deliver("{\"a\":\"\xff\"}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12,
+	    16);
+	req_init(&in);
+	expect(ctx, &in, 422, "invalid_event", 1, "invalid UTF-8");
+	{
+		char	deep[400];
+
+		memset(deep, '[', 200);
+		strcpy(deep, "{\"a\":");
+		memset(deep + 5, '[', 100);
+		memset(deep + 105, ']', 100);
+		strcpy(deep + 205, "}");
+		deliver(deep, ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12, 16);
+		req_init(&in);
+		expect(ctx, &in, 422, "invalid_event", 1, "nesting over the "
+		    "depth bound");
+	}
+}
+
+static void
+test_quarantine_row(void)
+{
+	struct json_object	*row = NULL;
+	char			 p[1024], *s = NULL;
+	size_t			 cap = 0;
+	FILE			*fp;
+	DIR			*d;
+	struct dirent		*de;
+	int			 found = 0;
+
+	snprintf(p, sizeof(p), "%s/quarantine/new", spool);
+	d = opendir(p);
+	while (d != NULL && (de = readdir(d)) != NULL && !found) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/quarantine/new/%s", spool,
+		    de->d_name);
+		if ((fp = fopen(p, "r")) == NULL || getline(&s, &cap, fp) <= 0)
+			break;
+		fclose(fp);
+		row = json_tokener_parse(s);
+		found = row != NULL && strcmp(field(row, "reason"),
+		    "invalid_event") == 0;
+		if (!found)
+			json_object_put(row);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (!ok(found, "a quarantine row for invalid_event"))
+		return;
+	is_str(field(row, "status"), "422", "quarantine row status");
+	ok(strlen(field(row, "body_base64")) > 10, "keeps the raw body");
+	ok(strstr(s, "not json") == NULL && strstr(s, "\"a\"") == NULL,
+	    "never any decrypted content");
+	json_object_put(row);
+	free(s);
+}
+
+int
+main(void)
+{
+	struct config	cfg;
+	struct req_ctx	ctx;
+	char		conf[512], err[CONFIG_ERR_MAX];
+	FILE		*fp;
+
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	snprintf(conf, sizeof(conf), "%s/hw.conf", dir);
+	fp = fopen(conf, "w");
+	fprintf(fp, "spool_dir = %s\nsignature_secret = %s\n"
+	    "encryption_secret = %s\nencryption_salt = %s\nmax_body = 2k\n"
+	    "sync = none\n[profile rot]\nsignature_secret = new-sig\n"
+	    "signature_secret = old-sig\nencryption_secret = bmV3\n"
+	    "encryption_salt = new-salt\nencryption_secret = b2xkLXNlY3JldA==\n"
+	    "encryption_salt = old-salt\n", spool, SIG_SECRET, ENC_SECRET,
+	    SALT);
+	fclose(fp);
+	if (!ok(config_load(conf, &cfg, err, sizeof(err)) == 0 &&
+	    config_prepare(&cfg, err, sizeof(err)) == 0 &&
+	    req_ctx_init(&ctx, &cfg, err, sizeof(err)) == 0, "set up")) {
+		printf("# %s", err);
+		return tap_done();
+	}
+	ctx.now_ms = fixed_now;
+	test_accept(&ctx);
+	test_refuse(&ctx);
+	test_quarantine_row();
+	req_ctx_free(&ctx);
+	config_free(&cfg);
+	snprintf(conf, sizeof(conf), "rm -rf %s", dir);
+	if (system(conf) != 0)
+		return 99;
+	return tap_done();
+}

@@ -1,0 +1,314 @@
+/* spool: rows, order, exactly-once, quarantine, modes, recovery. */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "tap.h"
+
+static char	root[] = "/tmp/hw-spool.XXXXXX";
+static char	err[256];
+
+/* Regular files in root/sub; the last name (in sort order) in last. */
+static int
+count(const char *sub, char *last)
+{
+	struct dirent	**ents;
+	char		  p[512];
+	int		  n, i, files = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", root, sub);
+	if ((n = scandir(p, &ents, NULL, alphasort)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			files++;
+			if (last != NULL)
+				strcpy(last, ents[i]->d_name);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return files;
+}
+
+static int
+slurp(const char *sub, const char *name, char *buf, size_t len)
+{
+	char	p[512];
+	int	fd, n;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", root, sub, name);
+	if ((fd = open(p, O_RDONLY)) == -1)
+		return -1;
+	n = (int)read(fd, buf, len - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static void
+key_for(int i, char *key)
+{
+	snprintf(key, SPOOL_KEY_MAX, "%064x", i);
+}
+
+static void
+test_row(struct spool *sp)
+{
+	char		name[SPOOL_NAME_MAX], last[256], buf[512], p[512];
+	const char	*row = "{\"id\":\"x\",\"payload\":{}}";
+	struct stat	st;
+	char		key[SPOOL_KEY_MAX];
+
+	key_for(1, key);
+	is_int(spool_put(sp, RES_KYC, key, row, strlen(row), name, err,
+	    sizeof(err)), SPOOL_WRITTEN, "row written");
+	is_int(count("kyc/new", last), 1, "one row in kyc/new");
+	is_str(last, name, "it has the returned name");
+	ok(strlen(name) == 29 && strcmp(name + 24, ".json") == 0,
+	    "name ends in .json: %s", name);
+	is_int(slurp("kyc/new", name, buf, sizeof(buf)), strlen(row) + 1,
+	    "row is the line and its newline");
+	ok(strncmp(buf, row, strlen(row)) == 0 && buf[strlen(row)] == '\n',
+	    "row content as given");
+	is_int(count("kyc/tmp", NULL), 0, "nothing left in tmp/");
+	snprintf(p, sizeof(p), "%s/.ids/01/%s", root, key);
+	ok(stat(p, &st) == 0 && st.st_size == 0 && st.st_nlink == 1,
+	    "record exists, empty, not linked to the row");
+	snprintf(p, sizeof(p), "%s/kyc/new/%s", root, name);
+	ok(stat(p, &st) == 0 && (st.st_mode & 07777) == 0640 &&
+	    st.st_nlink == 1, "row has file_mode 0640 whatever the umask");
+
+	is_int(spool_put(sp, RES_KYC, key, row, strlen(row), name, err,
+	    sizeof(err)), SPOOL_DUPLICATE, "same key again: duplicate");
+	is_int(count("kyc/new", NULL), 1, "still one row");
+	is_int(count("kyc/tmp", NULL), 0, "duplicate leaves nothing in tmp/");
+	/* The consumer takes the row and deletes it: still a duplicate. */
+	snprintf(buf, sizeof(buf), "%s/kyc/new/%s", root, last);
+	unlink(buf);
+	is_int(spool_put(sp, RES_KYC, key, row, strlen(row), name, err,
+	    sizeof(err)), SPOOL_DUPLICATE, "duplicate after the row was "
+	    "consumed");
+	is_int(count("kyc/new", NULL), 0, "no second row");
+	/* The same key under another resource is the same event. */
+	is_int(spool_put(sp, RES_FORMS, key, row, strlen(row), name, err,
+	    sizeof(err)), SPOOL_DUPLICATE, "key is global to the spool");
+	is_int(spool_put(sp, RES_KYC, "bad/key", row, strlen(row), name, err,
+	    sizeof(err)), SPOOL_FAILED, "a key with '/' is refused");
+	is_int(spool_put(sp, RES_QUARANTINE, "q0123", row, strlen(row), name,
+	    err, sizeof(err)), SPOOL_WRITTEN, "quarantine row");
+	is_int(count("quarantine/new", NULL), 1, "in quarantine/new");
+	is_int(spool_put(sp, RES_QUARANTINE, "q0123", row, strlen(row), name,
+	    err, sizeof(err)), SPOOL_DUPLICATE, "quarantined once per key");
+}
+
+static void
+test_order(struct spool *sp)
+{
+	char	name[SPOOL_NAME_MAX], prev[SPOOL_NAME_MAX] = "", key[80];
+	int	i, sorted = 1;
+
+	for (i = 0; i < 500; i++) {
+		key_for(1000 + i, key);
+		if (spool_put(sp, RES_OTHER, key, "{}", 2, name, err,
+		    sizeof(err)) != SPOOL_WRITTEN)
+			break;
+		if (strcmp(prev, name) >= 0)
+			sorted = 0;
+		strcpy(prev, name);
+	}
+	is_int(i, 500, "500 rows written back to back");
+	ok(sorted, "names sort in arrival order within one process");
+	is_int(count("other/new", NULL), 500, "500 rows in other/new");
+}
+
+/* Four processes at once: names unique and each process's increasing. */
+static void
+test_processes(void)
+{
+	int	i, status, good = 1;
+	pid_t	pids[4];
+
+	for (i = 0; i < 4; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct spool	sp;
+			char		name[SPOOL_NAME_MAX], prev[64] = "";
+			char		key[80];
+			int		j;
+
+			if (spool_open(&sp, root, 0640, SYNC_NONE, err,
+			    sizeof(err)) == -1)
+				_exit(2);
+			for (j = 0; j < 250; j++) {
+				key_for(100000 * (i + 1) + j, key);
+				if (spool_put(&sp, RES_CONSENTS, key, "{}", 2,
+				    name, err, sizeof(err)) != SPOOL_WRITTEN ||
+				    strcmp(prev, name) >= 0)
+					_exit(1);
+				strcpy(prev, name);
+			}
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		if (waitpid(pids[i], &status, 0) == -1 || status != 0)
+			good = 0;
+	ok(good, "4 processes each wrote 250 rows in increasing order");
+	is_int(count("consents/new", NULL), 1000, "1000 distinct names");
+}
+
+static void
+test_modes(void)
+{
+	struct spool	sp;
+	char		name[SPOOL_NAME_MAX], p[512], key[80];
+	struct stat	st;
+	mode_t		masks[] = { 0, 077 }, modes[] = { 0600, 0640, 0660 };
+	size_t		i, j;
+	int		good = 1;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 3; j++) {
+			umask(masks[i]);
+			key_for(5000 + (int)(i * 3 + j), key);
+			if (spool_open(&sp, root, modes[j], SYNC_NONE, err,
+			    sizeof(err)) == -1 ||
+			    spool_put(&sp, RES_OTP, key, "{}", 2, name, err,
+			    sizeof(err)) != SPOOL_WRITTEN) {
+				good = 0;
+				continue;
+			}
+			snprintf(p, sizeof(p), "%s/otp/new/%s", root, name);
+			if (stat(p, &st) == -1 || (st.st_mode & 0777) !=
+			    modes[j]) {
+				printf("# umask %03o mode %03o got %03o\n",
+				    masks[i], modes[j], st.st_mode & 0777);
+				good = 0;
+			}
+			spool_close(&sp);
+		}
+	umask(022);
+	ok(good, "rows get file_mode under umask 000 and 077");
+}
+
+/* What a crash leaves in tmp/ is finished or removed by the next start. */
+static void
+test_recover(struct spool *sp)
+{
+	char	p[512], q[512], name[SPOOL_NAME_MAX], dead[SPOOL_NAME_MAX];
+	pid_t	pid;
+	int	fd;
+
+	/* A pid that is surely gone: a child we reaped. */
+	if ((pid = fork()) == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	snprintf(dead, sizeof(dead), "1700000000000001.%07ld.json",
+	    (long)pid);
+	/* Never recorded: dropped. */
+	snprintf(p, sizeof(p), "%s/forms/tmp/%s", root, dead);
+	fd = open(p, O_WRONLY | O_CREAT, 0640);
+	(void)!write(fd, "{\"part", 6);
+	close(fd);
+	/* Recorded (linked) but not published: published. */
+	snprintf(name, sizeof(name), "1700000000000002.%07ld.json",
+	    (long)pid);
+	snprintf(p, sizeof(p), "%s/signatures/tmp/%s", root, name);
+	fd = open(p, O_WRONLY | O_CREAT, 0640);
+	(void)!write(fd, "{}\n", 3);
+	close(fd);
+	snprintf(q, sizeof(q), "%s/.ids/ab/%064d", root, 0);
+	q[strlen(q) - 2] = 'a';
+	q[strlen(q) - 1] = 'b';
+	mkdir(root, 0750);
+	snprintf(p, sizeof(p), "%s/.ids/ab", root);
+	mkdir(p, 0750);
+	snprintf(p, sizeof(p), "%s/signatures/tmp/%s", root, name);
+	ok(link(p, q) == 0, "made a record for an unpublished row");
+	/* A file of a live writer (ours is not it: use pid 1) is left. */
+	snprintf(p, sizeof(p), "%s/kyc/tmp/1700000000000003.0000001.json",
+	    root);
+	fd = open(p, O_WRONLY | O_CREAT, 0640);
+	close(fd);
+	/* Junk names are not ours to touch. */
+	snprintf(p, sizeof(p), "%s/kyc/tmp/notes.txt", root);
+	fd = open(p, O_WRONLY | O_CREAT, 0640);
+	close(fd);
+
+	is_int(spool_recover(sp, err, sizeof(err)), 1, "one row published");
+	is_int(count("forms/tmp", NULL), 0, "unrecorded partial row removed");
+	is_int(count("forms/new", NULL), 0, "and not published");
+	is_int(count("signatures/tmp", NULL), 0, "recorded row left tmp/");
+	snprintf(p, sizeof(p), "%s/signatures/new/%s", root, name);
+	ok(access(p, F_OK) == 0, "recorded row is in new/");
+	is_int(count("kyc/tmp", NULL), 2, "a live writer's file and junk "
+	    "are left alone");
+}
+
+/* A write that fails (file too large) leaves nothing and no record. */
+static void
+test_failure(struct spool *sp)
+{
+	struct rlimit	rl, old;
+	char		name[SPOOL_NAME_MAX], row[8192], key[80], p[512];
+	int		before = count("kyc/new", NULL);
+
+	memset(row, 'x', sizeof(row));
+	key_for(77777, key);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = 4096;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	is_int(spool_put(sp, RES_KYC, key, row, sizeof(row), name, err,
+	    sizeof(err)), SPOOL_FAILED, "a failed write is reported");
+	setrlimit(RLIMIT_FSIZE, &old);
+	ok(strstr(err, "write") != NULL && strstr(err, "kyc") != NULL,
+	    "error says where: %s", err);
+	is_int(count("kyc/tmp", NULL), 2, "nothing new left in tmp/");
+	is_int(count("kyc/new", NULL), before, "no row published");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, key + 62, key);
+	ok(access(p, F_OK) == -1, "no record made");
+	is_int(spool_put(sp, RES_KYC, key, row, sizeof(row), name, err,
+	    sizeof(err)), SPOOL_WRITTEN, "the retry succeeds");
+}
+
+int
+main(void)
+{
+	struct spool	sp;
+	char		cmd[300];
+
+	if (mkdtemp(root) == NULL)
+		return 99;
+	umask(077);
+	ok(spool_open(&sp, root, 0640, SYNC_FULL, err, sizeof(err)) == 0,
+	    "open spool %s", err);
+	ok(access("/", F_OK) == 0 && count("kyc/tmp", NULL) == 0 &&
+	    count("quarantine/new", NULL) == 0 && count("otp/cur", NULL) == 0 &&
+	    count("other/failed", NULL) == 0, "layout created");
+	test_row(&sp);
+	test_order(&sp);
+	test_processes();
+	test_modes();
+	test_recover(&sp);
+	test_failure(&sp);
+	spool_close(&sp);
+	ok(spool_open(&sp, "/nonexistent/dir/spool", 0640, SYNC_FULL, err,
+	    sizeof(err)) == -1 && strstr(err, "/nonexistent") != NULL,
+	    "unopenable spool named in the error");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd) != 0)
+		return 99;
+	return tap_done();
+}

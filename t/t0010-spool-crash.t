@@ -1,0 +1,66 @@
+#!/bin/sh
+# A crash at every step of writing a row: killed (SIGKILL, injected by
+# strace just before the system call runs), then restarted and retried as
+# the provider would.  Never a partial row in new/, never a record without
+# its row, and exactly one row in the end.
+. "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
+
+command -v strace >/dev/null || skip_all "strace is not installed"
+SPOOLPUT="$top_builddir/t/spoolput"
+ROW='{"id":"k","payload":{"name":"complete row"}}'
+KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+
+# The put's own system calls, numbered among those of their kind, from a
+# clean run (recovery at start makes fsyncs of its own).
+test_expect_success 'a clean run shows the steps of a write' '
+	echo "$ROW" | strace -f -o trace -e trace=fsync,writev,linkat,renameat "$SPOOLPUT" ref kyc $KEY >out &&
+	grep -q "^written " out &&
+	base=$(awk "/writev\\(/ {exit} /fsync\\(/ {n++} END {print n+0}" trace) &&
+	echo "$base" >base &&
+	test "$(grep -c "fsync(" trace)" -eq $((base + 5)) &&
+	test "$(grep -c "renameat(" trace)" -eq 2
+'
+base=$(cat base 2>/dev/null || echo 0)
+
+# name:strace-injection:whether the record exists once it happened
+for point in \
+	"before-write:writev:1" \
+	"before-file-fsync:fsync:$((base + 1))" \
+	"before-tmp-dir-fsync:fsync:$((base + 2))" \
+	"before-link:linkat:1" \
+	"before-record-fsync:fsync:$((base + 3))" \
+	"before-publish:renameat:1" \
+	"before-new-dir-fsync:fsync:$((base + 4))" \
+	"before-last-fsync:fsync:$((base + 5))" \
+	"before-record-emptied:renameat:2"
+do
+	name=${point%%:*}; rest=${point#*:}; call=${rest%%:*}; when=${rest#*:}
+	test_expect_success "crash $name: no partial row, then exactly one row" "
+		rm -rf s && mkdir s &&
+		echo '$ROW' | strace -f -o /dev/null -e inject=$call:signal=KILL:when=$when \"\$SPOOLPUT\" s/sp kyc $KEY >out1 2>&1 || true &&
+		! grep -q '^written' out1 &&
+		n=\$(count_files s/sp/kyc/new) &&
+		if [ \"\$n\" = 1 ]; then test \"\$(cat s/sp/kyc/new/*)\" = '$ROW'; else test \"\$n\" = 0; fi &&
+		echo '$ROW' | \"\$SPOOLPUT\" s/sp kyc $KEY >out2 &&
+		grep -Eq '^(written|duplicate)' out2 &&
+		test \$(count_files s/sp/kyc/new) = 1 &&
+		test \"\$(cat s/sp/kyc/new/*)\" = '$ROW' &&
+		test \$(count_files s/sp/kyc/tmp) = 0 &&
+		test -e s/sp/.ids/ef/$KEY &&
+		echo '$ROW' | \"\$SPOOLPUT\" s/sp kyc $KEY >out3 &&
+		grep -q '^duplicate' out3 &&
+		test \$(count_files s/sp/kyc/new) = 1
+	"
+done
+
+test_expect_success 'a crash after the link is finished by the next start' '
+	rm -rf s && mkdir s &&
+	echo "$ROW" | strace -f -o /dev/null -e inject=renameat:signal=KILL:when=1 "$SPOOLPUT" s/sp kyc $KEY >/dev/null 2>&1 || true &&
+	test $(count_files s/sp/kyc/tmp) = 1 &&
+	test $(count_files s/sp/kyc/new) = 0 &&
+	echo "{}" | "$SPOOLPUT" s/sp kyc 00ff >out &&
+	test $(count_files s/sp/kyc/tmp) = 0 &&
+	test $(count_files s/sp/kyc/new) = 2
+'
+
+test_done
