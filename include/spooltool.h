@@ -61,6 +61,7 @@ struct st_names {
 /* The resources a command acts on. */
 struct st_resources {
 	int		 on[RES__COUNT];
+	int		 stdin_rows;	/* "-": rows from stdin too (cat) */
 };
 
 enum st_format {
@@ -141,12 +142,15 @@ int	st_claim(int dirfd, const char *name);
 int	st_finish(int fromfd, int tofd, const char *name);
 
 /*
- * Parse resource names.  quarantine: whether "quarantine" is allowed.
- * With no names, every event resource (and quarantine, if all_q).
- * Returns 0, or -1 with err naming the bad argument.
+ * Parse resource names.  quarantine: whether "quarantine" is allowed;
+ * stdin_ok: whether "-" (rows from stdin) is.  With no names, every
+ * event resource.  Returns 0, or -1 with err naming the bad argument.
  */
-int	st_resources_parse(int argc, char **argv, int quarantine, int all_q,
+int	st_resources_parse(int argc, char **argv, int quarantine, int stdin_ok,
 	    struct st_resources *out, char *err, size_t errlen);
+
+/* Parse a decimal number up to max.  0 or -1. */
+int	st_parse_number(const char *s, long long max, long long *v);
 
 /* Parse "30d", "12h", "90m", "3600s", "3600" into seconds.  0 or -1. */
 int	st_parse_duration(const char *s, long long *secs);

@@ -1,0 +1,480 @@
+/* spooltool: reading and claiming spool rows (see spooltool.h). */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spooltool.h"
+
+#define ST_ID_PREFIX	"{\"id\":\""
+#define ST_ID_PEEK	(sizeof(ST_ID_PREFIX) - 1 + ROW_ID_HEX_LEN + 1)
+
+static int
+st_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+st_spool_open(struct st_spool *sp, const char *root, char *err,
+    size_t errlen)
+{
+	size_t	len = strlen(root);
+	int	i, fd;
+
+	sp->rootfd = -1;
+	while (len > 1 && root[len - 1] == '/')
+		len--;
+	if ((sp->root = strndup(root, len)) == NULL) {
+		st_err(err, errlen, "out of memory");
+		return EX_OSERR;
+	}
+	if ((sp->rootfd = open(sp->root, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		st_err(err, errlen, "spool %s: %s", sp->root,
+		    strerror(errno));
+		return errno == EACCES ? EX_NOPERM : EX_NOINPUT;
+	}
+	/* Refuse a directory that is not a spool, before we touch it. */
+	for (i = 0; i < RES__COUNT; i++) {
+		fd = openat(sp->rootfd, event_resource_name(i), O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd != -1) {
+			close(fd);
+			return 0;
+		}
+	}
+	st_err(err, errlen, "spool %s: not a spool (no resource directories;"
+	    " the responder makes them)", sp->root);
+	return EX_NOINPUT;
+}
+
+void
+st_spool_close(struct st_spool *sp)
+{
+	if (sp->rootfd != -1)
+		close(sp->rootfd);
+	free(sp->root);
+	sp->root = NULL;
+	sp->rootfd = -1;
+}
+
+int
+st_subdir(const struct st_spool *sp, enum resource res, const char *sub,
+    int create)
+{
+	struct stat	st;
+	int		resfd, fd, saved;
+
+	resfd = openat(sp->rootfd, event_resource_name(res), O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (resfd == -1)
+		return -1;
+	fd = openat(resfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT && create) {
+		/* As the writer would have made it: new/'s mode. */
+		if (fstatat(resfd, ST_NEW, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			goto fail;
+		if (mkdirat(resfd, sub, st.st_mode & 0777) == -1 &&
+		    errno != EEXIST)
+			goto fail;
+		fd = openat(resfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		    O_NOFOLLOW);
+		if (fd != -1)
+			(void)fchmod(fd, st.st_mode & 0777);
+	}
+	saved = errno;
+	close(resfd);
+	errno = saved;
+	return fd;
+fail:
+	saved = errno;
+	close(resfd);
+	errno = saved;
+	return -1;
+}
+
+int
+st_name_valid(const char *s)
+{
+	size_t	i;
+
+	if (strlen(s) != ST_NAME_LEN || s[16] != '.' ||
+	    strcmp(s + 24, ".json") != 0)
+		return 0;
+	for (i = 0; i < 24; i++)
+		if (i != 16 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	return 1;
+}
+
+uint64_t
+st_name_usec(const char *name)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 16; i++)
+		v = v * 10 + (uint64_t)(name[i] - '0');
+	return v;
+}
+
+static int
+st_names_add(struct st_names *names, const char *name)
+{
+	void	*p;
+	size_t	 cap;
+
+	if (names->n == names->cap) {
+		cap = names->cap ? names->cap * 2 : 64;
+		if ((p = reallocarray(names->v, cap, sizeof(*names->v))) ==
+		    NULL)
+			return -1;
+		names->v = p;
+		names->cap = cap;
+	}
+	memcpy(names->v[names->n++], name, ST_NAME_LEN + 1);
+	return 0;
+}
+
+static int
+st_names_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Whether the entry is a regular file, without following symlinks. */
+static int
+st_is_file(int dirfd, const struct dirent *de)
+{
+	struct stat	st;
+
+	if (de->d_type == DT_REG)
+		return 1;
+	if (de->d_type != DT_UNKNOWN)
+		return 0;
+	return fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
+int
+st_names_load(int dirfd, struct st_names *names)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, saved;
+
+	memset(names, 0, sizeof(*names));
+	/* A fresh fd: readdir moves the offset of the one it is given. */
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!st_name_valid(de->d_name) || !st_is_file(dirfd, de))
+			continue;
+		if (st_names_add(names, de->d_name) == -1)
+			goto fail;
+		errno = 0;
+	}
+	if (errno != 0)
+		goto fail;
+	closedir(d);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(*names->v), st_names_cmp);
+	return 0;
+fail:
+	saved = errno;
+	closedir(d);
+	st_names_free(names);
+	errno = saved;
+	return -1;
+}
+
+void
+st_names_free(struct st_names *names)
+{
+	free(names->v);
+	memset(names, 0, sizeof(*names));
+}
+
+static int
+st_read_fd(int fd, char *buf, size_t len)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len) {
+		if ((n = read(fd, buf + got, len - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != len) {
+		errno = EIO;	/* shrank under us: not a row */
+		return -1;
+	}
+	return 0;
+}
+
+int
+st_read(int dirfd, const char *name, char **buf, size_t *len, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*b = NULL;
+	int		 fd;
+
+	*buf = NULL;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 1;	/* consumed meanwhile */
+		return st_err(err, errlen, "%s: %s", name, strerror(errno));
+	}
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > ST_ROW_MAX) {
+		close(fd);
+		return st_err(err, errlen, "%s: not a row (%s)", name,
+		    S_ISREG(st.st_mode) ? "too large" : "not a file");
+	}
+	if ((b = malloc((size_t)st.st_size + 1)) == NULL ||
+	    st_read_fd(fd, b, (size_t)st.st_size) == -1)
+		goto fail;
+	b[st.st_size] = '\0';
+	close(fd);
+	*buf = b;
+	*len = (size_t)st.st_size;
+	return 0;
+fail:
+	st_err(err, errlen, "%s: %s", name, strerror(errno));
+	free(b);
+	close(fd);
+	return -1;
+}
+
+int
+st_row_id(const char *buf, size_t len, char id[ROW_ID_HEX_LEN + 1])
+{
+	const size_t	plen = sizeof(ST_ID_PREFIX) - 1;
+	size_t		i;
+	char		c;
+
+	if (len < ST_ID_PEEK || memcmp(buf, ST_ID_PREFIX, plen) != 0 ||
+	    buf[plen + ROW_ID_HEX_LEN] != '"')
+		return -1;
+	for (i = 0; i < ROW_ID_HEX_LEN; i++) {
+		c = buf[plen + i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		id[i] = c;
+	}
+	id[ROW_ID_HEX_LEN] = '\0';
+	return 0;
+}
+
+int
+st_peek_id(int dirfd, const char *name, char id[ROW_ID_HEX_LEN + 1])
+{
+	char	buf[ST_ID_PEEK];
+	ssize_t	n;
+	int	fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	do {
+		n = pread(fd, buf, sizeof(buf), 0);
+	} while (n == -1 && errno == EINTR);
+	close(fd);
+	if (n != (ssize_t)sizeof(buf))
+		return -1;
+	return st_row_id(buf, sizeof(buf), id);
+}
+
+int
+st_claim(int dirfd, const char *name)
+{
+	struct stat	a, b;
+	int		fd, saved;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		if (errno != EINTR)
+			goto fail;
+	/*
+	 * Another run may have finished the row between our open and our
+	 * lock: only the entry still in the directory is ours to hand out.
+	 */
+	if (fstat(fd, &a) == -1)
+		goto fail;
+	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		errno = ENOENT;
+		goto fail;
+	}
+	if (!S_ISREG(a.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+st_finish(int fromfd, int tofd, const char *name)
+{
+	if (tofd == -1) {
+		if (unlinkat(fromfd, name, 0) == -1)
+			return -1;
+	} else {
+		if (renameat(fromfd, name, tofd, name) == -1 ||
+		    fsync(tofd) == -1)
+			return -1;
+	}
+	return fsync(fromfd);
+}
+
+int
+st_resources_parse(int argc, char **argv, int quarantine, int stdin_ok,
+    struct st_resources *out, char *err, size_t errlen)
+{
+	enum resource	res;
+	int		i;
+
+	memset(out, 0, sizeof(*out));
+	if (argc == 0) {
+		for (i = 0; i < RES__EVENTS; i++)
+			out->on[i] = 1;
+		return 0;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0 && stdin_ok)
+			out->stdin_rows = 1;
+		else if (event_resource_parse(argv[i], &res) == 0)
+			out->on[res] = 1;
+		else if (quarantine && strcmp(argv[i],
+		    event_resource_name(RES_QUARANTINE)) == 0)
+			out->on[RES_QUARANTINE] = 1;
+		else
+			return st_err(err, errlen, "unknown resource '%.64s' "
+			    "(kyc, signatures, consents, forms, credentials, "
+			    "otp, other%s)", argv[i],
+			    quarantine ? ", quarantine" : "");
+	}
+	return 0;
+}
+
+/* Digits only, at most 18 of them (no overflow).  0 or -1. */
+static int
+st_parse_digits(const char *s, size_t n, long long *v)
+{
+	size_t	i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+int
+st_parse_number(const char *s, long long max, long long *v)
+{
+	return st_parse_digits(s, strlen(s), v) == -1 || *v > max ? -1 : 0;
+}
+
+int
+st_parse_duration(const char *s, long long *secs)
+{
+	static const struct {
+		char		unit;
+		long long	mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+	    { 'd', 86400 }, { 'w', 7 * 86400 } };
+	size_t		n = strlen(s), i;
+	long long	v, mult = 1;
+
+	if (n > 0 && (s[n - 1] < '0' || s[n - 1] > '9')) {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (s[n - 1] == units[i].unit)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -1;
+		mult = units[i].mult;
+		n--;
+	}
+	if (st_parse_digits(s, n, &v) == -1 || v > ST_GC_MAX / mult)
+		return -1;
+	*secs = v * mult;
+	return 0;
+}
+
+int
+st_parse_seconds(const char *s, long *ms)
+{
+	const char	*dot = strchr(s, '.');
+	long long	 whole, frac = 0;
+	size_t		 n;
+
+	if (st_parse_digits(s, dot ? (size_t)(dot - s) : strlen(s),
+	    &whole) == -1 || whole > ST_TIMEOUT_MAX)
+		return -1;
+	if (dot != NULL) {
+		n = strlen(dot + 1);
+		if (n > 3 || st_parse_digits(dot + 1, n, &frac) == -1)
+			return -1;
+		for (; n < 3; n++)
+			frac *= 10;
+	}
+	*ms = (long)(whole * 1000 + frac);
+	return *ms > 0 && *ms <= ST_TIMEOUT_MAX * 1000L ? 0 : -1;
+}
+
+uint64_t
+st_now_usec(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}

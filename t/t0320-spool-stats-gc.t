@@ -1,0 +1,162 @@
+#!/bin/sh
+# humanos-spool stats (text and Prometheus) and gc.
+. "$top_srcdir/t/lib.sh"
+
+MKROW="$top_builddir/t/mkrow"
+S="$TRASH/spool"
+
+ev() { printf '{"event":"%s","n":"%s"}\n' "$1" "$2"; }
+idof() { sed 's/^{"id":"\([0-9a-f]*\)".*/\1/' "$1"; }
+record() { id=$(idof "$1"); echo "$S/.ids/$(echo "$id" | cut -c63-64)/$id"; }
+count() { count_files "$S/$1"; }
+
+test_expect_success 'setup: a spool with known figures' '
+	{ ev process.kyc.completed 1; ev process.kyc.completed 2
+	  ev process.kyc.completed 3; ev process.kyc.completed 4
+	  ev process.kyc.completed 5; ev process.consent.completed 1
+	  ev process.consent.completed 2; ev otp.failed 1
+	} | "$MKROW" "$S" >made &&
+	# kyc: 2 waiting, 2 done, 1 failed; consents: 1 waiting, 1 done
+	mv "$S/$(sed -n 1p made)" "$S/kyc/cur/" &&
+	mv "$S/$(sed -n 2p made)" "$S/kyc/cur/" &&
+	mv "$S/$(sed -n 3p made)" "$S/kyc/failed/" &&
+	mv "$S/$(sed -n 6p made)" "$S/consents/cur/" &&
+	# otp: the oldest waiting row arrived an hour ago (by its name)
+	old=$(( $(date +%s) - 3600 ))000000.0000001.json &&
+	mv "$S/$(sed -n 8p made)" "$S/otp/new/$old" &&
+	# quarantine: one row, hand-made
+	echo "{\"id\":\"$(printf "%064d" 7)\",\"resource\":\"quarantine\"}" \
+	    >"$S/quarantine/new/$(( $(date +%s) - 60 ))000000.0000001.json" &&
+	# litter that must not count
+	touch "$S/kyc/new/.hidden" "$S/kyc/cur/1234.json" "$S/kyc/failed/x"
+'
+
+test_expect_success 'stats: rows per resource and state, exact' '
+	"$HW_SPOOL" -d "$S" stats >out &&
+	awk "{ print \$1, \$2, \$3, \$4 }" out >got &&
+	cat >expect <<-\EOT &&
+	resource waiting done failed
+	kyc 2 2 1
+	signatures 0 0 0
+	consents 1 1 0
+	forms 0 0 0
+	credentials 0 0 0
+	otp 1 0 0
+	other 0 0 0
+	quarantine 1 0 0
+	EOT
+	test_cmp expect got
+'
+
+test_expect_success 'stats: age of the oldest waiting row, from its name' '
+	age=$(awk "\$1 == \"otp\" { print \$5 }" out) &&
+	test "${age%%.*}" -ge 3600 && test "${age%%.*}" -le 3605 &&
+	age=$(awk "\$1 == \"quarantine\" { print \$5 }" out) &&
+	test "${age%%.*}" -ge 60 && test "${age%%.*}" -le 65 &&
+	test "$(awk "\$1 == \"forms\" { print \$5 }" out)" = "-"
+'
+
+test_expect_success 'stats --prometheus: textfile format, same figures' '
+	"$HW_SPOOL" -d "$S" stats --prometheus >prom &&
+	grep "^# HELP humanos_spool_rows " prom &&
+	grep "^# TYPE humanos_spool_rows gauge\$" prom &&
+	grep "^# HELP humanos_spool_oldest_waiting_age_seconds " prom &&
+	grep "^# TYPE humanos_spool_oldest_waiting_age_seconds gauge\$" prom &&
+	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\"} 2" prom &&
+	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"done\"} 2" prom &&
+	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"failed\"} 1" prom &&
+	grep -x "humanos_spool_rows{resource=\"consents\",state=\"done\"} 1" prom &&
+	grep -x "humanos_spool_rows{resource=\"quarantine\",state=\"waiting\"} 1" prom &&
+	grep -x "humanos_spool_oldest_waiting_age_seconds{resource=\"forms\"} 0.000" prom &&
+	grep -x "humanos_spool_oldest_waiting_age_seconds{resource=\"otp\"} 36[0-9][0-9]\.[0-9]*" prom &&
+	test "$(grep -c "^humanos_spool_rows{" prom)" -eq 24 &&
+	test "$(grep -c "^humanos_spool_oldest_waiting_age_seconds{" prom)" -eq 8 &&
+	# every sample line is: name{labels} number
+	! grep -v "^#" prom | grep -v "^[a-z_]*{[a-z]*=\"[a-z]*\"\(,[a-z]*=\"[a-z]*\"\)*} [0-9][0-9.]*\$"
+'
+
+test_expect_success 'stats over a config: every distinct spool, labelled' '
+	"$MKROW" "$TRASH/spool2" </dev/null &&
+	printf "%s\n" "spool_dir = $S" "signature_secret = s" \
+	    "encryption_secret = ZW5jcnlwdGlvbnNlY3JldA==" \
+	    "encryption_salt = salt" "[profile b]" \
+	    "spool_dir = $TRASH/spool2" "[profile c]" >conf &&
+	"$HW_SPOOL" -c conf stats --prometheus >prom2 &&
+	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\",spool=\"$S\"} 2" prom2 &&
+	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\",spool=\"$TRASH/spool2\"} 0" prom2 &&
+	test "$(grep -c "^humanos_spool_rows{" prom2)" -eq 48 &&
+	test "$(grep -c "^# TYPE" prom2)" -eq 2 &&
+	"$HW_SPOOL" -c conf stats >out2 &&
+	grep -x "# spool $S" out2 && grep -x "# spool $TRASH/spool2" out2 &&
+	"$HW_SPOOL" -c conf --profile b stats --prometheus >prom3 &&
+	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\"} 0" prom3
+'
+
+test_expect_success 'gc: done rows older than the duration go, younger ones stay' '
+	set -- "$S"/kyc/cur/*.*.json && old=$1 young=$2 &&
+	touch -d "40 days ago" "$old" "$S"/kyc/failed/*.json "$S"/kyc/new/*.json \
+	    "$S/kyc/cur/1234.json" &&
+	"$HW_SPOOL" -d "$S" gc >out &&
+	grep "^removed cur_rows=1 " out &&
+	! test -e "$old" && test -e "$young" &&
+	test "$(count kyc/failed)" -eq 2 && test "$(count kyc/new)" -eq 3 &&
+	test -e "$S/kyc/cur/1234.json" &&
+	touch -d "2 hours ago" "$young" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 3h >out && grep "cur_rows=0 " out &&
+	"$HW_SPOOL" -d "$S" gc --older-than 90m >out && grep "cur_rows=1 " out &&
+	! test -e "$young"
+'
+
+test_expect_success 'gc: records live at least 7 days, whatever --older-than says' '
+	printf "%s\n" "$(ev process.form.filled 10)" "$(ev process.form.filled 11)" \
+	    "$(ev process.form.filled 12)" | "$MKROW" "$S" >forms &&
+	for r in $(cat forms); do mv "$S/$r" "$S/forms/cur/"; done &&
+	set -- "$S"/forms/cur/* &&
+	r10=$(record "$1") r11=$(record "$2") r12=$(record "$3") &&
+	test -f "$r10" && test -f "$r11" && test -f "$r12" &&
+	touch -d "10 days ago" "$r10" && touch -d "3 days ago" "$r11" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 1d >out &&
+	! test -e "$r10" && test -e "$r11" && test -e "$r12" &&
+	grep "records=1 " out &&
+	ev process.form.filled 11 | "$MKROW" "$S" >again &&
+	test "$(cat again)" = duplicate &&
+	ev process.form.filled 10 | "$MKROW" "$S" >again &&
+	test "$(cat again)" != duplicate
+'
+
+test_expect_success 'gc: longer durations keep records longer' '
+	r11=$(record "$(grep -l "\"n\":\"11\"" "$S"/forms/cur/*)") &&
+	touch -d "20 days ago" "$r11" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	test -e "$r11" && grep "records=0 " out &&
+	"$HW_SPOOL" -d "$S" gc --older-than 2w >out &&
+	! test -e "$r11" && grep "records=1 " out
+'
+
+test_expect_success 'gc: the record of a waiting row is kept, however old' '
+	set -- "$S"/kyc/new/*.json &&
+	r=$(record "$1") && touch -d "100 days ago" "$r" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 1d >out &&
+	test -e "$r"
+'
+
+test_expect_success 'gc: strict names in .ids; leftover attempt files go' '
+	sub=$(ls "$S/.ids" | head -n 1) &&
+	touch -d "100 days ago" "$S/.ids/$sub/README" "$S/.ids/$sub/ABC$sub" &&
+	mkdir -p "$S/kyc/.attempts" && echo 2 >"$S/kyc/.attempts/1764133376000001.0000001.json" &&
+	set -- "$S"/kyc/new/*.json && echo 1 >"$S/kyc/.attempts/${1##*/}" &&
+	"$HW_SPOOL" -d "$S" gc >out &&
+	test -e "$S/.ids/$sub/README" && test -e "$S/.ids/$sub/ABC$sub" &&
+	! test -e "$S/kyc/.attempts/1764133376000001.0000001.json" &&
+	test -e "$S/kyc/.attempts/${1##*/}" &&
+	grep "attempt_files=1\$" out
+'
+
+test_expect_success 'gc: a bad duration is a usage error' '
+	rc=0; "$HW_SPOOL" -d "$S" gc --older-than 3x 2>err || rc=$? && test $rc -eq 64 &&
+	rc=0; "$HW_SPOOL" -d "$S" gc --older-than "" 2>err || rc=$? && test $rc -eq 64 &&
+	rc=0; "$HW_SPOOL" -d "$S" gc --older-than -1d 2>err || rc=$? && test $rc -eq 64 &&
+	rc=0; "$HW_SPOOL" -d "$S" gc extra 2>err || rc=$? && test $rc -eq 64
+'
+
+test_done
