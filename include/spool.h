@@ -27,6 +27,7 @@
 #include "event.h"
 
 #define SPOOL_KEY_MAX	80	/* exactly-once key: [a-z0-9] only */
+#define SPOOL_RECORD_MAX (3 + SPOOL_KEY_MAX)	/* "<xx>/<key>" below .ids/ */
 #define SPOOL_NAME_MAX	64	/* row file name, with ".json" */
 #define SPOOL_IDS_DIR	".ids"
 #define SPOOL_SEQ_FILE	".seq"

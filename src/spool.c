@@ -220,17 +220,60 @@ spool_valid_key(const char *key)
 	return n >= 2 && n < SPOOL_KEY_MAX;
 }
 
-/* The .ids/ subdirectory of key: its last two characters. */
-static int
-spool_ids_subdir(struct spool *sp, const char *key)
+/* The record of key, below .ids/: "<xx>/<key>", xx its last two characters. */
+static void
+spool_record_path(const char *key, char rec[SPOOL_RECORD_MAX])
 {
-	char	sub[3];
 	size_t	n = strlen(key);
 
-	sub[0] = key[n - 2];
-	sub[1] = key[n - 1];
-	sub[2] = '\0';
-	return spool_opendir(sp->idsfd, sub, spool_dir_mode(sp->file_mode));
+	rec[0] = key[n - 2];
+	rec[1] = key[n - 1];
+	rec[2] = '/';
+	memcpy(rec + 3, key, n + 1);
+}
+
+/*
+ * Make the record rec: a hard link to the row tmp/name.  Paths below
+ * .ids/ rather than an open subdirectory: opening one for every row cost
+ * three system calls a row.
+ */
+static int
+spool_link_record(struct spool *sp, int tmpfd, const char *name,
+    const char *rec)
+{
+	char	sub[3] = { rec[0], rec[1], '\0' };
+	int	fd;
+
+	if (linkat(tmpfd, name, sp->idsfd, rec, 0) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	/* The first record in its subdirectory. */
+	if ((fd = spool_opendir(sp->idsfd, sub,
+	    spool_dir_mode(sp->file_mode))) == -1)
+		return -1;
+	close(fd);
+	return linkat(tmpfd, name, sp->idsfd, rec, 0);
+}
+
+/* Make the directory that holds the record rec durable. */
+static int
+spool_fsync_record(const struct spool *sp, const char *rec)
+{
+	char	sub[3] = { rec[0], rec[1], '\0' };
+	int	fd, rc, saved;
+
+	if (sp->sync == SYNC_NONE)
+		return 0;
+	fd = openat(sp->idsfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 static int
@@ -293,19 +336,19 @@ fail:
 /* Replace the record (a link to the row) with an empty file.  Best effort:
    a record that stays a link is still a valid record. */
 static void
-spool_empty_record(int subfd, const char *key)
+spool_empty_record(int idsfd, const char *rec)
 {
-	char	tmp[SPOOL_KEY_MAX + 8];
+	char	tmp[SPOOL_RECORD_MAX + 16];
 	int	fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.%ld", key, (long)getpid());
-	fd = openat(subfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	snprintf(tmp, sizeof(tmp), "%s.%ld", rec, (long)getpid());
+	fd = openat(idsfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
 	if (fd == -1)
 		return;
 	close(fd);
-	if (renameat(subfd, tmp, subfd, key) == -1)
-		(void)unlinkat(subfd, tmp, 0);
+	if (renameat(idsfd, tmp, idsfd, rec) == -1)
+		(void)unlinkat(idsfd, tmp, 0);
 }
 
 enum spool_status
@@ -313,8 +356,8 @@ spool_put(struct spool *sp, enum resource res, const char *key,
     const char *row, size_t rowlen, char name[SPOOL_NAME_MAX], char *err,
     size_t errlen)
 {
-	int	tmpfd, newfd, subfd = -1, written = 0, linked = 0;
-	int	published = 0;
+	int	tmpfd, newfd, written = 0, linked = 0, published = 0;
+	char	rec[SPOOL_RECORD_MAX];
 	const char *step;
 
 	if ((unsigned)res >= RES__COUNT || !spool_valid_key(key)) {
@@ -331,22 +374,20 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 		goto fail;
 	written = 1;
 	step = "record";
-	if ((subfd = spool_ids_subdir(sp, key)) == -1)
-		goto fail;
-	if (linkat(tmpfd, name, subfd, key, 0) == -1) {
+	spool_record_path(key, rec);
+	if (spool_link_record(sp, tmpfd, name, rec) == -1) {
 		if (errno != EEXIST)
 			goto fail;
 		/* Seen before.  Make sure that record is durable too. */
 		(void)unlinkat(tmpfd, name, 0);
 		written = 0;
 		step = "record sync";
-		if (spool_fsync(sp, subfd) == -1)
+		if (spool_fsync_record(sp, rec) == -1)
 			goto fail;
-		close(subfd);
 		return SPOOL_DUPLICATE;
 	}
 	linked = 1;
-	if (spool_fsync(sp, subfd) == -1)
+	if (spool_fsync_record(sp, rec) == -1)
 		goto fail;
 	step = "publish";
 	if (renameat(tmpfd, name, newfd, name) == -1)
@@ -354,19 +395,16 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	published = 1;
 	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, tmpfd) == -1)
 		goto fail;
-	spool_empty_record(subfd, key);
-	close(subfd);
+	spool_empty_record(sp->idsfd, rec);
 	return SPOOL_WRITTEN;
 fail:
 	spool_err(err, errlen, "%s/%s: %s: %s", sp->root,
 	    event_resource_name(res), step, strerror(errno));
 	/* Undo in the order that never leaves a record without its row. */
 	if (linked)
-		(void)unlinkat(subfd, key, 0);
+		(void)unlinkat(sp->idsfd, rec, 0);
 	if (written)
 		(void)unlinkat(published ? newfd : tmpfd, name, 0);
-	if (subfd != -1)
-		close(subfd);
 	return SPOOL_FAILED;
 }
 
