@@ -54,6 +54,8 @@ struct req_ctx {
 	unsigned char	*plain;		/* scratch, max body bytes */
 	unsigned char	*raw;		/* scratch, max body bytes */
 	size_t		 scratch;
+	char		*row;		/* the row being written */
+	size_t		 rowcap;
 	int64_t		 (*now_ms)(void);	/* the clock (tests set it) */
 };
 

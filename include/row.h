@@ -25,13 +25,20 @@ void	row_id(const void *buf, size_t len, char id[ROW_ID_HEX_LEN + 1]);
 /* UTC ISO 8601 with milliseconds. */
 void	row_time(const struct timespec *ts, char out[ROW_TIME_LEN + 1]);
 
+#define ROW_HEAD_MAX	(4096 + 6 * 1024)	/* a row less its payload:
+						   fields, escaped location */
+
 /*
  * The event row: {"id","received_at","resource","event","profile",
- * "location","delivery_timestamp","payload"}.  payload is referenced,
- * not copied.  Returns a new object, or NULL.
+ * "location","delivery_timestamp","payload"} as one line (no newline)
+ * in buf.  The payload is the plaintext itself, which the caller has
+ * checked is a JSON object: its bytes are kept as sent, except that line
+ * breaks between tokens become spaces (JSON strings cannot hold raw ones).
+ * Returns the length, or 0 when buflen is too small.
  */
-struct json_object *row_event(const char *id, const struct event_class *ec,
-	    const struct row_meta *m, struct json_object *payload);
+size_t	row_event_line(char *buf, size_t buflen, const char *id,
+	    const struct event_class *ec, const struct row_meta *m,
+	    const unsigned char *plain, size_t plainlen);
 
 /*
  * The quarantine row for a delivery whose signature verified but which

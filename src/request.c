@@ -36,9 +36,10 @@ static int	 req_decrypt(struct profile *, const struct envelope *,
 		    unsigned char *);
 static void	 req_quarantine(struct spool *, const struct profile *,
 		    const struct req_in *, struct req_out *);
-static void	 req_spool(struct spool *, const struct profile *,
-		    const struct req_in *, struct json_object *,
-		    const unsigned char *, size_t, struct req_out *);
+static void	 req_spool(struct req_ctx *, struct spool *,
+		    const struct profile *, const struct req_in *,
+		    struct json_object *, const unsigned char *, size_t,
+		    struct req_out *);
 
 static int64_t
 req_clock_ms(void)
@@ -75,9 +76,14 @@ req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
 		    spool_recover(&ctx->spools[i], err, errlen) == -1)
 			goto fail;
 	}
-	/* Decoded data and plaintext are never longer than the body. */
+	/*
+	 * Decoded data and plaintext are never longer than the body; a row
+	 * holds the plaintext, and the event name and location again.
+	 */
+	ctx->rowcap = 2 * ctx->scratch + ROW_HEAD_MAX;
 	if ((ctx->raw = malloc(ctx->scratch + 1)) == NULL ||
-	    (ctx->plain = malloc(ctx->scratch + 1)) == NULL)
+	    (ctx->plain = malloc(ctx->scratch + 1)) == NULL ||
+	    (ctx->row = malloc(ctx->rowcap)) == NULL)
 		goto nomem;
 	return 0;
 nomem:
@@ -100,6 +106,10 @@ req_ctx_free(struct req_ctx *ctx)
 	if (ctx->plain != NULL) {
 		OPENSSL_cleanse(ctx->plain, ctx->scratch + 1);
 		free(ctx->plain);
+	}
+	if (ctx->row != NULL) {
+		OPENSSL_cleanse(ctx->row, ctx->rowcap);
+		free(ctx->row);
 	}
 	free(ctx->raw);
 	memset(ctx, 0, sizeof(*ctx));
@@ -370,15 +380,13 @@ req_quarantine(struct spool *sp, const struct profile *p,
 }
 
 static void
-req_spool(struct spool *sp, const struct profile *p, const struct req_in *in,
-    struct json_object *ev, const unsigned char *plain, size_t plainlen,
-    struct req_out *out)
+req_spool(struct req_ctx *ctx, struct spool *sp, const struct profile *p,
+    const struct req_in *in, struct json_object *ev,
+    const unsigned char *plain, size_t plainlen, struct req_out *out)
 {
 	struct event_class	 ec;
-	struct json_object	*row;
 	struct row_meta		 m;
 	enum resource		 want;
-	const char		*line;
 	char			 loc[REQ_LOCATION_MAX], name[SPOOL_NAME_MAX];
 	size_t			 len;
 	enum spool_status	 st = SPOOL_FAILED;
@@ -395,11 +403,11 @@ req_spool(struct spool *sp, const struct profile *p, const struct req_in *in,
 
 	row_id(plain, plainlen, out->id);
 	req_meta(p, in, loc, sizeof(loc), &m);
-	if ((row = row_event(out->id, &ec, &m, ev)) != NULL &&
-	    (line = row_line(row, &len)) != NULL)
-		st = spool_put(sp, ec.res, out->id, line, len, name,
+	if ((len = row_event_line(ctx->row, ctx->rowcap, out->id, &ec, &m,
+	    plain, plainlen)) > 0)
+		st = spool_put(sp, ec.res, out->id, ctx->row, len, name,
 		    out->detail, sizeof(out->detail));
-	json_object_put(row);
+	OPENSSL_cleanse(ctx->row, len);
 	switch (st) {
 	case SPOOL_WRITTEN:
 		out->status = 200;
@@ -489,7 +497,7 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 		req_quarantine(sp, p, in, out);
 		return;
 	}
-	req_spool(sp, p, in, ev, ctx->plain, env.ctlen, out);
+	req_spool(ctx, sp, p, in, ev, ctx->plain, env.ctlen, out);
 	json_object_put(ev);
 	OPENSSL_cleanse(ctx->plain, env.ctlen);
 }

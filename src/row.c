@@ -67,20 +67,47 @@ row_tail(struct json_object *o, const struct row_meta *m)
 	    row_string(m->delivery_ts));
 }
 
-struct json_object *
-row_event(const char *id, const struct event_class *ec,
-    const struct row_meta *m, struct json_object *payload)
+size_t
+row_event_line(char *buf, size_t buflen, const char *id,
+    const struct event_class *ec, const struct row_meta *m,
+    const unsigned char *plain, size_t plainlen)
 {
+	static const char	 key[] = ",\"payload\":";
 	struct json_object	*o;
+	const char		*head;
+	size_t			 headlen, n, i;
 
+	/* The payload, trimmed: the object's first '{' to its last '}'. */
+	while (plainlen > 0 && strchr(" \t\r\n", plain[0]) != NULL) {
+		plain++;
+		plainlen--;
+	}
+	while (plainlen > 0 && strchr(" \t\r\n", plain[plainlen - 1]) != NULL)
+		plainlen--;
 	if ((o = row_head(id, m)) == NULL)
-		return NULL;
+		return 0;
 	json_object_object_add(o, "resource",
 	    json_object_new_string(event_resource_name(ec->res)));
 	json_object_object_add(o, "event", row_string(ec->name));
 	row_tail(o, m);
-	json_object_object_add(o, "payload", json_object_get(payload));
-	return o;
+	head = row_line(o, &headlen);
+	/* The head without its '}', the payload, then the '}'. */
+	if (head == NULL || headlen < 2 ||
+	    headlen - 1 + sizeof(key) - 1 + plainlen + 1 > buflen) {
+		json_object_put(o);
+		return 0;
+	}
+	n = headlen - 1;
+	memcpy(buf, head, n);
+	json_object_put(o);
+	memcpy(buf + n, key, sizeof(key) - 1);
+	n += sizeof(key) - 1;
+	for (i = 0; i < plainlen; i++)
+		buf[n + i] = plain[i] == '\n' || plain[i] == '\r' ? ' ' :
+		    (char)plain[i];
+	n += plainlen;
+	buf[n++] = '}';
+	return n;
 }
 
 struct json_object *

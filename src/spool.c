@@ -393,7 +393,11 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	if (renameat(tmpfd, name, newfd, name) == -1)
 		goto fail;
 	published = 1;
-	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, tmpfd) == -1)
+	/*
+	 * Not tmp/ again: should its removal there be lost, the next start
+	 * finds the row in both and drops the tmp/ name.
+	 */
+	if (spool_fsync(sp, newfd) == -1)
 		goto fail;
 	spool_empty_record(sp->idsfd, rec);
 	return SPOOL_WRITTEN;

@@ -25,10 +25,10 @@ static int
 put_line(struct spool *sp, const char *line, size_t len, const char *force)
 {
 	struct event_class	 ec;
-	struct json_object	*ev, *row;
+	struct json_object	*ev;
 	struct row_meta		 m;
 	enum spool_status	 st;
-	const char		*text;
+	char			*text;
 	char			 id[ROW_ID_HEX_LEN + 1], name[SPOOL_NAME_MAX];
 	char			 loc[64], err[256];
 	size_t			 tlen;
@@ -49,11 +49,12 @@ put_line(struct spool *sp, const char *line, size_t len, const char *force)
 	m.location = loc;
 	m.delivery_ts = "1764133376123";
 	clock_gettime(CLOCK_REALTIME, &m.received);
-	row = row_event(id, &ec, &m, ev);
-	if (row == NULL || (text = row_line(row, &tlen)) == NULL)
+	if ((text = malloc(len + ROW_HEAD_MAX)) == NULL ||
+	    (tlen = row_event_line(text, len + ROW_HEAD_MAX, id, &ec, &m,
+	    (const unsigned char *)line, len)) == 0)
 		return -1;
 	st = spool_put(sp, ec.res, id, text, tlen, name, err, sizeof(err));
-	json_object_put(row);
+	free(text);
 	json_object_put(ev);
 	if (st == SPOOL_FAILED) {
 		fprintf(stderr, "mkrow: %s\n", err);

@@ -242,6 +242,40 @@ test_accept(struct req_ctx *ctx)
 	ok(out.status == 200 && out.res == RES_OTHER && !out.misrouted,
 	    "unknown event goes to other");
 
+	/* The payload is kept as sent, line breaks between tokens aside. */
+	good("{\n  \"event\": \"otp.failed\",\r\n  \"amount\": 1.50,\n"
+	    "  \"note\": \"a\\nb\"\n}\n");
+	req_init(&in);
+	req_handle(ctx, &in, &out);
+	ok(out.status == 200 && out.res == RES_OTP, "pretty-printed event "
+	    "spooled");
+	row = only_row("otp");
+	ok(row != NULL, "its row is still one line");
+	{
+		struct json_object *pl;
+		char	p[1024], line[1024];
+		FILE	*fp;
+		DIR	*d;
+		struct dirent *de;
+
+		ok(json_object_object_get_ex(row, "payload", &pl) &&
+		    strcmp(field(pl, "note"), "a\nb") == 0,
+		    "escaped newline inside a string kept");
+		snprintf(p, sizeof(p), "%s/otp/new", spool);
+		d = opendir(p);
+		while ((de = readdir(d)) != NULL && de->d_name[0] == '.')
+			;
+		snprintf(p, sizeof(p), "%s/otp/new/%s", spool, de->d_name);
+		closedir(d);
+		fp = fopen(p, "r");
+		ok(fgets(line, sizeof(line), fp) != NULL &&
+		    strstr(line, "\"payload\":{   \"event\": \"otp.failed\",  "
+		    "  \"amount\": 1.50,   \"note\": \"a\\nb\" }}\n") != NULL,
+		    "payload bytes as sent, numbers untouched: %s", line);
+		fclose(fp);
+	}
+	json_object_put(row);
+
 	/* Timestamp in seconds, upper-case signature hex. */
 	deliver("{\"n\":1}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS / 1000, 12,
 	    16);

@@ -17,7 +17,7 @@ test_expect_success 'a clean run shows the steps of a write' '
 	grep -q "^written " out &&
 	base=$(awk "/writev\\(/ {exit} /fsync\\(/ {n++} END {print n+0}" trace) &&
 	echo "$base" >base &&
-	test "$(grep -c "fsync(" trace)" -eq $((base + 5)) &&
+	test "$(grep -c "fsync(" trace)" -eq $((base + 4)) &&
 	test "$(grep -c "renameat(" trace)" -eq 2
 '
 base=$(cat base 2>/dev/null || echo 0)
@@ -31,7 +31,6 @@ for point in \
 	"before-record-fsync:fsync:$((base + 3))" \
 	"before-publish:renameat:1" \
 	"before-new-dir-fsync:fsync:$((base + 4))" \
-	"before-last-fsync:fsync:$((base + 5))" \
 	"before-record-emptied:renameat:2"
 do
 	name=${point%%:*}; rest=${point#*:}; call=${rest%%:*}; when=${rest#*:}
