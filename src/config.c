@@ -134,7 +134,8 @@ secret_set(struct secret *s, const void *buf, size_t len)
 	/* One more byte, so a secret can be used as a C string too. */
 	if ((s->buf = malloc(len + 1)) == NULL)
 		return -1;
-	memcpy(s->buf, buf, len);
+	if (len > 0)	/* buf may be NULL: an unset secret being copied */
+		memcpy(s->buf, buf, len);
 	s->buf[len] = '\0';
 	s->len = len;
 	return 0;
@@ -377,9 +378,12 @@ parse_key(struct parser *ps, struct section *sec, const char *key, char *val)
 		errno = 0;
 		l = strtol(val, &end, 8);
 		if (!isdigit((unsigned char)*val) || *end != '\0' ||
-		    errno != 0 || l < 0 || l > 0666 || !(l & 0400)) {
+		    errno != 0 || l < 0 || (l & ~0666) || !(l & 0400)) {
+			/* Not "l > 0666": 0601 or 0500 would make rows
+			   executable. */
 			perr(ps, "file_mode: not an octal mode from 0400 to "
-			    "0666 readable by its owner");
+			    "0666 (read and write bits only) readable by its "
+			    "owner");
 			return -1;
 		}
 		p->file_mode = (mode_t)l;

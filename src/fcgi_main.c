@@ -22,6 +22,7 @@
 #include "config.h"
 #include "hwlog.h"
 #include "request.h"
+#include "sandbox.h"
 #include "server.h"
 #include "spool.h"
 
@@ -171,13 +172,18 @@ read_body(FCGX_Stream *in, const char *clen, size_t max, unsigned char *buf,
 static void
 respond(FCGX_Stream *out, const struct req_out *o)
 {
-	char	body[RESPONSE_MAX];
+	char	head[RESPONSE_MAX], body[RESPONSE_MAX];
 	size_t	len = req_response(o, body, sizeof(body));
+	int	n;
 
-	FCGX_FPrintF(out, "Status: %d %s\r\n%sContent-Type: application/json"
-	    "\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n\r\n",
-	    o->status, req_status_text(o->status),
+	/* Not FCGX_FPrintF: its own printf knows no %zu. */
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\nCache-Control: "
+	    "no-store\r\n\r\n", o->status, req_status_text(o->status),
 	    o->status == 405 ? "Allow: POST\r\n" : "", len);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return;
+	FCGX_PutStr(head, n, out);
 	FCGX_PutStr(body, (int)len, out);
 }
 
@@ -278,11 +284,13 @@ serve_cgi(struct config *cfg)
 	ssize_t		 n;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (worker_init(&w, cfg, -1) == -1) {
-		printf("Status: 503 Service Unavailable\r\nContent-Type: "
-		    "application/json\r\n\r\n{\"ok\":false,\"error\":"
-		    "\"spool_unavailable\"}");
-		return 0;
+	if (worker_init(&w, cfg, -1) == -1)
+		goto unavailable;
+	/* Confined before a byte of the request is read. */
+	if (sandbox_enter(body, sizeof(body)) == -1) {
+		hwlog("%s", body);
+		worker_free(&w);
+		goto unavailable;
 	}
 	memset(&in, 0, sizeof(in));
 	in.method = getenv("REQUEST_METHOD");
@@ -321,6 +329,11 @@ serve_cgi(struct config *cfg)
 	log_request(&in, &out, &start);
 	worker_free(&w);
 	return 0;
+unavailable:
+	printf("Status: 503 Service Unavailable\r\nContent-Type: "
+	    "application/json\r\n\r\n{\"ok\":false,\"error\":"
+	    "\"spool_unavailable\"}");
+	return 0;
 }
 
 struct worker_start {
@@ -334,10 +347,19 @@ worker_start(void *arg)
 {
 	struct worker_start	*ws = arg;
 	struct worker		 w;
+	char			 err[256];
+	int			 rc;
 
 	if (worker_init(&w, ws->cfg, ws->fd) == -1)
-		return EX_TEMPFAIL;
-	return worker_loop(&w);
+		rc = EX_TEMPFAIL;
+	else if (sandbox_enter(err, sizeof(err)) == -1) {
+		hwlog("%s", err);
+		worker_free(&w);
+		rc = EX_OSERR;
+	} else
+		rc = worker_loop(&w);
+	config_free(ws->cfg);	/* this process's copy of the secrets */
+	return rc;
 }
 
 static int
@@ -445,33 +467,63 @@ main(int argc, char *argv[])
 	}
 	if (config_prepare(&cfg, err, sizeof(err)) == -1) {
 		hwlog("%s", err);
-		return EX_CONFIG;
+		rc = EX_CONFIG;
+		goto done;
 	}
 	if ((so.listen != NULL || so.user != NULL) &&
 	    server_drop_privileges(&so, err, sizeof(err)) == -1) {
 		hwlog("%s", err);
-		return EX_NOPERM;
+		rc = EX_NOPERM;
+		goto done;
 	}
-	if (fd == -1 && FCGX_IsCGI())
-		return serve_cgi(&cfg);
+	if (fd == -1 && FCGX_IsCGI()) {
+		rc = serve_cgi(&cfg);
+		goto done;
+	}
 	if (fd == -1)
 		fd = 0;			/* spawn-fcgi, mod_fcgid */
 	if (FCGX_Init() != 0) {
 		hwlog("cannot initialise libfcgi");
-		return EX_SOFTWARE;
+		rc = EX_SOFTWARE;
+		goto done;
 	}
 	if (so.workers == 0 && so.listen == NULL) {
 		/* One process: whoever started us runs as many as it wants. */
 		if (worker_init(&w, &cfg, fd) == -1)
-			return EX_TEMPFAIL;
-		rc = worker_loop(&w);
+			rc = EX_TEMPFAIL;
+		else if (sandbox_enter(err, sizeof(err)) == -1) {
+			hwlog("%s", err);
+			worker_free(&w);
+			rc = EX_OSERR;
+		} else
+			rc = worker_loop(&w);
 	} else {
 		/* Each worker opens the spool, and recovers it, as it starts. */
 		struct worker_start ws = { &cfg, fd };
+		size_t		    i;
 
+		/*
+		 * An unwritable spool (read-only, permissions) is an error at
+		 * start: checked here, as the workers' user, with a real
+		 * write, rather than forking workers that die as they start,
+		 * again and again, while the web server's requests wait
+		 * (fastcgi_read_timeout, then 504).
+		 */
+		for (i = 0; i < cfg.nprofiles; i++) {
+			struct profile *p = &cfg.profiles[i];
+
+			if (config_profile(&cfg, p->name) == NULL ||
+			    spool_check(p->spool_dir, p->file_mode, err,
+			    sizeof(err)) == 0)
+				continue;
+			hwlog("profile %s: %s", p->name, err);
+			rc = EX_CANTCREAT;
+			goto done;
+		}
 		rc = server_supervise(so.workers ? so.workers : 1,
 		    worker_start, &ws);
 	}
-	config_free(&cfg);
+done:
+	config_free(&cfg);	/* wipes every secret and key */
 	return rc;
 }

@@ -6,6 +6,9 @@
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
 command -v strace >/dev/null || skip_all "strace is not installed"
+# LeakSanitizer cannot run under ptrace (sanitizer builds).
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export ASAN_OPTIONS
 SPOOLPUT="$top_builddir/t/spoolput"
 ROW='{"id":"k","payload":{"name":"complete row"}}'
 KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef

@@ -1,0 +1,146 @@
+/* sandbox: a default-deny seccomp allow-list for the workers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_SECCOMP
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <seccomp.h>
+#endif
+
+#include "hwlog.h"
+#include "sandbox.h"
+
+#ifdef HAVE_SECCOMP
+/*
+ * Every call a worker makes once its spool is open (found with strace -f
+ * over the CGI and FastCGI flows, every status path, sync = full and
+ * none; see SECURITY.md).  Anything not here fails with EPERM.
+ */
+static const char *const sandbox_allow[] = {
+	/* Requests in, answers out (libfcgi, stdio). */
+	"read", "readv", "write", "writev", "recvfrom", "sendto",
+	"poll", "ppoll", "select", "pselect6",
+	"accept", "accept4", "shutdown", "close",
+	"getsockname", "getpeername", "getsockopt",
+	/* Rows: only below directories already open (the *at calls). */
+	"openat", "fstat", "newfstatat", "statx", "lseek", "getdents64",
+	"fchmod", "fsync", "fdatasync", "linkat", "renameat", "renameat2",
+	"unlinkat", "mkdirat", "faccessat", "faccessat2", "fcntl",
+	/* Memory (malloc, OpenSSL, json-c); mmap and mprotect below. */
+	"brk", "munmap", "mremap", "madvise",
+	/* Signals: SIGTERM ends the loop; abort() signals only itself. */
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "restart_syscall",
+	/* Time, ids, randomness (json-c's hash seed), locks, exit. */
+	"clock_gettime", "gettimeofday", "time", "getpid", "gettid",
+	"getrandom", "futex", "exit", "exit_group",
+	NULL
+};
+
+#ifdef HAVE_SANITIZERS
+/*
+ * --enable-sanitizers only (tests, never a release): LeakSanitizer stops
+ * the process at exit with a ptrace()ing helper of its own.
+ */
+static const char *const sandbox_allow_lsan[] = {
+	"clone", "ptrace", "wait4", "waitid", "prctl", "sched_yield",
+	"sigaltstack", "getppid", "readlink", "readlinkat", "open",
+	"getdents", "stat", "lstat",
+	NULL
+};
+#endif
+
+static int
+sandbox_rule(scmp_filter_ctx ctx, const char *name, unsigned n,
+    const struct scmp_arg_cmp *cmp)
+{
+	int	nr = seccomp_syscall_resolve_name(name);
+
+	if (nr == __NR_SCMP_ERROR)
+		return 0;	/* this architecture has no such call */
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
+}
+
+static int
+sandbox_seccomp(char *err, size_t errlen)
+{
+	scmp_filter_ctx	 ctx;
+	size_t		 i;
+	int		 rc = -ENOMEM;
+	struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ,
+	    (scmp_datum_t)getpid(), 0);
+	struct scmp_arg_cmp tcgets = SCMP_A1(SCMP_CMP_EQ, TCGETS, 0);
+
+	/* EPERM rather than a kill: a refused call is a failed request
+	   (503, logged), never a dead worker with a request in flight. */
+	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL)
+		goto fail;
+	for (i = 0; sandbox_allow[i] != NULL; i++)
+		if ((rc = sandbox_rule(ctx, sandbox_allow[i], 0, NULL)) < 0)
+			goto fail;
+#ifdef HAVE_SANITIZERS
+	for (i = 0; sandbox_allow_lsan[i] != NULL; i++)
+		if ((rc = sandbox_rule(ctx, sandbox_allow_lsan[i], 0,
+		    NULL)) < 0)
+			goto fail;
+#endif
+	/* No executable memory: no shellcode, even after a bug. */
+	if ((rc = sandbox_rule(ctx, "mmap", 1, &noexec)) < 0 ||
+	    (rc = sandbox_rule(ctx, "mprotect", 1, &noexec)) < 0 ||
+	    /* abort() and raise(): this process only. */
+	    (rc = sandbox_rule(ctx, "tgkill", 1, &self)) < 0 ||
+	    (rc = sandbox_rule(ctx, "kill", 1, &self)) < 0 ||
+	    /* isatty() from stdio, nothing else of ioctl. */
+	    (rc = sandbox_rule(ctx, "ioctl", 1, &tcgets)) < 0)
+		goto fail;
+	/* libseccomp sets no_new_privs itself (SCMP_FLTATR_CTL_NNP). */
+	if ((rc = seccomp_load(ctx)) < 0)
+		goto fail;
+	seccomp_release(ctx);
+	return 0;
+fail:
+	snprintf(err, errlen, "seccomp: cannot install the filter: %s",
+	    strerror(-rc));
+	if (ctx != NULL)
+		seccomp_release(ctx);
+	return -1;
+}
+#endif
+
+int
+sandbox_available(void)
+{
+#ifdef HAVE_SECCOMP
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int
+sandbox_enter(char *err, size_t errlen)
+{
+	static int	 warned;
+	const char	*off = getenv(SANDBOX_ENV_DISABLE);
+
+	if (off != NULL && strcmp(off, "1") == 0) {
+		if (!warned++)
+			hwlog("%s=1: running without the seccomp sandbox",
+			    SANDBOX_ENV_DISABLE);
+		return 0;
+	}
+#ifdef HAVE_SECCOMP
+	return sandbox_seccomp(err, errlen);
+#else
+	(void)err;
+	(void)errlen;
+	if (!warned++)
+		hwlog("built without libseccomp: no sandbox for the workers");
+	return 0;
+#endif
+}
