@@ -315,6 +315,6 @@ fault_killer() {
 			echo "$fault_victim" >>"$TRASH/kills"
 		fi
 		fault_k=$((fault_k + 1))
-		sleep "$(shuf -i 50-200 -n 1 | awk '{ printf "%.3f", $1 / 1000 }')"
+		sleep "$(shuf -i 30-120 -n 1 | awk '{ printf "%.3f", $1 / 1000 }')"
 	done
 }

@@ -2,7 +2,7 @@
 # Fault: workers killed (SIGKILL) at random moments under load.  300
 # distinct deliveries, 16 at a time through the real nginx, to the real
 # responder (4 workers, as nobody) while a loop kills a random worker every
-# 50 to 200 ms.  Every 200 has its row, rows are whole, a cut request is
+# 30 to 120 ms.  Every 200 has its row, rows are whole, a cut request is
 # answered at once, the supervisor replaces every worker, what a killed
 # writer left in tmp/ is finished by the next worker's start, and the
 # provider's retries end with exactly one row per delivery.
@@ -35,8 +35,8 @@ wait "$KILLER"
 KILLS=$(sort -u "$TRASH/kills" 2>/dev/null | wc -l)	# a zombie can be "killed" twice
 echo "# $KILLS workers killed; $N deliveries: $(awk '{ print $2 }' res | sort | uniq -c | awk '{ printf "%s x %s, ", $1, $2 }')max $(fault_max_time res) s, max of the cut ones $(awk '$2 != 200' res >cut; fault_max_time cut) s"
 
-test_expect_success 'faults were caused: at least 10 workers killed, some requests cut' '
-	test "$KILLS" -ge 10 && test -s cut
+test_expect_success 'faults were caused: at least 3 workers killed, some requests cut' '
+	test "$KILLS" -ge 3 && test -s cut
 '
 
 test_expect_success 'every request answered, 200 or 502 (the cut ones), none slower than 5 s' '

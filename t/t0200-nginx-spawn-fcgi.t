@@ -1,0 +1,33 @@
+#!/bin/sh
+# nginx with the shipped deploy/nginx files, the responder under spawn-fcgi
+# (FastCGI on fd 0, running as an unprivileged user).
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"
+. "$top_srcdir/t/e2e-lib.sh"
+
+e2e_require nginx spawn-fcgi curl
+e2e_setup "$E2E_HW_USER"
+E2E_SOCK=$TRASH/fcgi.sock
+
+spawn-fcgi -n -s "$E2E_SOCK" -M 0660 -U "$E2E_HW_USER" -G "$E2E_WEB_GROUP" \
+    -u "$E2E_HW_USER" -g "$E2E_HW_GROUP" -- \
+    "$HW_WEBHOOK" -c "$E2E_CONF" 2>>"$E2E_LOG" &
+test_cleanup_pid $!
+test_expect_success 'spawn-fcgi starts the responder on a unix socket' '
+	e2e_wait_sock "$E2E_SOCK"
+'
+
+e2e_nginx_start "$(free_port)"
+test_expect_success 'nginx starts with deploy/nginx/site.conf and humanos-webhook.conf' '
+	e2e_wait_port $E2E_PORT nginx/logs/stderr nginx/logs/error.log
+'
+
+e2e_samples_suite
+e2e_status_suite
+
+test_expect_success 'a path below /webhook/ that is no location is not routed' '
+	e2e_snapshot $E2E_SPOOL snap &&
+	e2e_request && e2e_post_req $REQ /webhook/other && e2e_expect 404 &&
+	e2e_unchanged $E2E_SPOOL snap
+'
+
+test_done
