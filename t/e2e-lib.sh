@@ -276,7 +276,7 @@ e2e_status_suite() {
 
 	test_expect_success 'tampered body: 401 invalid_signature, nothing written' '
 		e2e_request && e2e_snapshot $S snap &&
-		sed "s/\"data\":\"./\"data\":\"A/" $REQ.body >$REQ.bad &&
+		sed "s/\"data\":\"A/\"data\":\"B/; t; s/\"data\":\"./\"data\":\"A/" $REQ.body >$REQ.bad &&
 		! cmp -s $REQ.body $REQ.bad && cp $REQ.bad $REQ.body &&
 		e2e_post_req $REQ /webhook/kyc && e2e_expect 401 invalid_signature &&
 		e2e_unchanged $S snap
