@@ -417,6 +417,9 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < nd; i++)
 		json_object_put(rows[i]);
+	free(rows);
+	free(raw);
+	free(plain);
 
 	snprintf(conf, sizeof(conf), "%s/spool/kyc/new", dir);
 	rows_found = count_rows(conf);
