@@ -84,7 +84,7 @@ CONF
 	say "humanos-webhook on $demo/fcgi.sock"
 	"$top/humanos-webhook" -c "$demo/humanos-webhook.conf" \
 	    --listen "unix:$demo/fcgi.sock" --workers 2 --user "$user" \
-	    --socket-mode 0666 2>>"$demo/logs/webhook.log" &
+	    --socket-mode 0666 </dev/null >>"$demo/logs/webhook.log" 2>&1 &
 	echo $! >"$demo/webhook.pid"
 	# The shipped location blocks, with the socket path of this demo.
 	sed "s|unix:/run/humanos-webhook/fcgi.sock|unix:$demo/fcgi.sock|" \
@@ -107,7 +107,8 @@ NGINX
 	sed -i "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
 	    "$demo/humanos-webhook-locations.conf"
 	say "nginx on http://127.0.0.1:$port"
-	nginx -p "$demo" -c "$demo/nginx.conf"
+	nginx -p "$demo" -c "$demo/nginx.conf" </dev/null >/dev/null \
+	    2>>"$demo/logs/nginx-error.log"
 	i=0
 	until [ -S "$demo/fcgi.sock" ] && curl -s -o /dev/null "http://127.0.0.1:$port/webhook"; do
 		i=$((i + 1)); [ $i -gt 50 ] && { echo "nginx or humanos-webhook did not start: see $demo/logs" >&2; exit 1; }
