@@ -342,22 +342,30 @@ struct worker_start {
 };
 
 /* A --listen worker: open the spool (recovering it), then serve. */
+/* One worker's life: its spool (recovered), its sandbox, its requests. */
+static int
+worker_run(struct config *cfg, int fd)
+{
+	struct worker	w;
+	char		err[256];
+
+	if (worker_init(&w, cfg, fd) == -1)
+		return EX_TEMPFAIL;
+	if (sandbox_enter(err, sizeof(err)) == -1) {
+		hwlog("%s", err);
+		worker_free(&w);
+		return EX_OSERR;
+	}
+	return worker_loop(&w);
+}
+
 static int
 worker_start(void *arg)
 {
 	struct worker_start	*ws = arg;
-	struct worker		 w;
-	char			 err[256];
 	int			 rc;
 
-	if (worker_init(&w, ws->cfg, ws->fd) == -1)
-		rc = EX_TEMPFAIL;
-	else if (sandbox_enter(err, sizeof(err)) == -1) {
-		hwlog("%s", err);
-		worker_free(&w);
-		rc = EX_OSERR;
-	} else
-		rc = worker_loop(&w);
+	rc = worker_run(ws->cfg, ws->fd);
 	config_free(ws->cfg);	/* this process's copy of the secrets */
 	return rc;
 }
@@ -394,7 +402,6 @@ main(int argc, char *argv[])
 	};
 	struct server_opts	 so = { NULL, NULL, NULL, NULL, 0660, 0 };
 	struct config		 cfg;
-	struct worker		 w;
 	const char		*path = NULL;
 	char			 err[CONFIG_ERR_MAX], *end;
 	int			 ch, check = 0, fd = -1, rc;
@@ -489,14 +496,7 @@ main(int argc, char *argv[])
 	}
 	if (so.workers == 0 && so.listen == NULL) {
 		/* One process: whoever started us runs as many as it wants. */
-		if (worker_init(&w, &cfg, fd) == -1)
-			rc = EX_TEMPFAIL;
-		else if (sandbox_enter(err, sizeof(err)) == -1) {
-			hwlog("%s", err);
-			worker_free(&w);
-			rc = EX_OSERR;
-		} else
-			rc = worker_loop(&w);
+		rc = worker_run(&cfg, fd);
 	} else {
 		/* Each worker opens the spool, and recovers it, as it starts. */
 		struct worker_start ws = { &cfg, fd };
