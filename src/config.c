@@ -704,10 +704,12 @@ config_prepare(struct config *cfg, char *err, size_t errlen)
 		p = &cfg->profiles[i];
 		if (!profile_complete(p) || p->prepared)
 			continue;
-		for (j = 0; j < p->nsig; j++)
+		for (j = 0; j < p->nsig; j++) {
 			if (sig_key_init(&p->sig_keys[j], p->sig[j].buf,
 			    p->sig[j].len) == -1)
 				goto fail;
+			secret_free(&p->sig[j]);	/* OpenSSL has its copy */
+		}
 		for (j = 0; j < p->nenc; j++) {
 			if (kdf_derive(p->enc[j].secret.buf,
 			    p->enc[j].secret.len, p->enc[j].salt.buf,

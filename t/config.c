@@ -88,6 +88,8 @@ test_defaults(void)
 	    "keys derived");
 	ok(p->enc[0].secret.buf == NULL, "raw encryption secret wiped "
 	    "after derivation");
+	ok(p->sig[0].buf == NULL, "raw signature secret wiped once the MAC "
+	    "is keyed");
 	config_free(&cfg);
 }
 
