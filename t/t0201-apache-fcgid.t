@@ -10,15 +10,15 @@ e2e_require apache2 curl
 e2e_setup "$E2E_WEB_USER"
 
 e2e_apache_conf humanos-webhook-fcgid.conf >"$TRASH/site.conf"
-e2e_apache_start "$(free_port)" "$TRASH/site.conf" event fcgid
+e2e_apache_start "$(free_port)" "$TRASH/site.conf" event fcgid headers
 E2E_LOG=$TRASH/apache/logs/error.log
 test_expect_success 'Apache starts with deploy/apache/humanos-webhook-fcgid.conf' '
 	e2e_wait_port $E2E_PORT apache/logs/stderr apache/logs/error.log
 '
 
 e2e_samples_suite
-# Apache's own 413 page (Redirect 413) is HTML: only the status is checked.
-E2E_413_ERROR=
+# Apache answers 413 itself (Redirect 413), with the responder's JSON
+# (ErrorDocument, mod_headers).
 e2e_status_suite
 
 test_expect_success 'mod_fcgid runs the responders as Apache user' '

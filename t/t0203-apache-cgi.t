@@ -10,14 +10,15 @@ e2e_require apache2 curl
 e2e_setup "$E2E_WEB_USER"
 
 e2e_apache_conf humanos-webhook-cgi.conf >"$TRASH/site.conf"
-e2e_apache_start "$(free_port)" "$TRASH/site.conf" prefork cgi
+e2e_apache_start "$(free_port)" "$TRASH/site.conf" prefork cgi headers
 E2E_LOG=$TRASH/apache/logs/error.log
 test_expect_success 'Apache starts with deploy/apache/humanos-webhook-cgi.conf' '
 	e2e_wait_port $E2E_PORT apache/logs/stderr apache/logs/error.log
 '
 
 e2e_samples_suite
-E2E_413_ERROR=
+# Apache answers 413 itself (LimitRequestBody), with the responder's JSON
+# (ErrorDocument, mod_headers).
 e2e_status_suite
 
 test_expect_success 'no responder process stays behind (CGI: one per request)' '
