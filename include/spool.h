@@ -40,6 +40,7 @@ struct spool {
 	int		 newfd[RES__COUNT];
 	uint64_t	*seq;		/* shared mapping of SPOOL/.seq */
 	mode_t		 file_mode;
+	int		 chmod;		/* the umask takes bits of file_mode */
 	enum config_sync sync;
 };
 

@@ -262,7 +262,17 @@ worker_loop(void *arg)
 		req_handle(&w->ctx, &in, &out);
 		respond(rq.out, &out);
 		log_request(&in, &out, &start);
+		/*
+		 * Read to its end, the request leaves nothing for libfcgi's
+		 * lingering close (shutdown, then wait for the server to hang
+		 * up) to drain: close at once and take the next one.  A body
+		 * left unread (413) keeps the lingering close, so that the
+		 * server still gets the answer rather than a reset.
+		 */
+		if (FCGX_HasSeenEOF(rq.in) == EOF)
+			FCGX_Detach(&rq);
 		FCGX_Finish_r(&rq);
+		rq.detached = 0;
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	FCGX_Free(&rq, 1);

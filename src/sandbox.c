@@ -8,6 +8,7 @@
 #ifdef HAVE_SECCOMP
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <seccomp.h>
 #endif
@@ -76,6 +77,8 @@ sandbox_seccomp(char *err, size_t errlen)
 	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ,
 	    (scmp_datum_t)getpid(), 0);
 	struct scmp_arg_cmp tcgets = SCMP_A1(SCMP_CMP_EQ, TCGETS, 0);
+	struct scmp_arg_cmp regular = SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT,
+	    S_IFREG);
 
 	/* EPERM rather than a kill: a refused call is a failed request
 	   (503, logged), never a dead worker with a request in flight. */
@@ -97,7 +100,9 @@ sandbox_seccomp(char *err, size_t errlen)
 	    (rc = sandbox_rule(ctx, "tgkill", 1, &self)) < 0 ||
 	    (rc = sandbox_rule(ctx, "kill", 1, &self)) < 0 ||
 	    /* isatty() from stdio, nothing else of ioctl. */
-	    (rc = sandbox_rule(ctx, "ioctl", 1, &tcgets)) < 0)
+	    (rc = sandbox_rule(ctx, "ioctl", 1, &tcgets)) < 0 ||
+	    /* Empty records (spool.c); no device, FIFO or socket. */
+	    (rc = sandbox_rule(ctx, "mknodat", 1, &regular)) < 0)
 		goto fail;
 	/* libseccomp sets no_new_privs itself (SCMP_FLTATR_CTL_NNP). */
 	if ((rc = seccomp_load(ctx)) < 0)

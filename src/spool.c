@@ -111,13 +111,17 @@ int
 spool_open(struct spool *sp, const char *root, mode_t file_mode,
     enum config_sync sync, char *err, size_t errlen)
 {
-	mode_t	dmode = spool_dir_mode(file_mode);
+	mode_t	dmode = spool_dir_mode(file_mode), um;
 	int	i, resfd;
 	size_t	j;
 
 	spool_reset(sp);
 	sp->file_mode = file_mode;
 	sp->sync = sync;
+	/* fchmod(2) each row only if the umask would take bits away. */
+	um = umask(0);
+	umask(um);
+	sp->chmod = (um & file_mode) != 0;
 	if ((sp->root = strdup(root)) == NULL)
 		return spool_err(err, errlen, "out of memory");
 	if ((sp->rootfd = spool_opendir(AT_FDCWD, root, dmode)) == -1)
@@ -314,7 +318,7 @@ spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
 	    O_NOFOLLOW, sp->file_mode);
 	if (fd == -1)
 		return -1;
-	if (fchmod(fd, sp->file_mode) == -1 ||
+	if ((sp->chmod && fchmod(fd, sp->file_mode) == -1) ||
 	    spool_write_all(fd, row, rowlen) == -1 ||
 	    spool_fsync(sp, fd) == -1) {
 		saved = errno;
@@ -339,14 +343,15 @@ static void
 spool_empty_record(int idsfd, const char *rec)
 {
 	char	tmp[SPOOL_RECORD_MAX + 16];
-	int	fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.%ld", rec, (long)getpid());
-	fd = openat(idsfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
-	if (fd == -1)
-		return;
-	close(fd);
+	/* mknod(2): an empty file in one call, no descriptor to close. */
+	if (mknodat(idsfd, tmp, S_IFREG | 0600, 0) == -1) {
+		/* EEXIST: left by a crashed process that had our pid. */
+		if (errno != EEXIST || unlinkat(idsfd, tmp, 0) == -1 ||
+		    mknodat(idsfd, tmp, S_IFREG | 0600, 0) == -1)
+			return;
+	}
 	if (renameat(idsfd, tmp, idsfd, rec) == -1)
 		(void)unlinkat(idsfd, tmp, 0);
 }
