@@ -12,6 +12,7 @@
 
 #include "aead.h"
 #include "b64.h"
+#include "jsonv.h"
 #include "request.h"
 #include "sig.h"
 
@@ -206,6 +207,9 @@ req_parse(const unsigned char *buf, size_t len, int utf8)
 	int			 flags = JSON_TOKENER_STRICT;
 
 	if (len == 0 || len > INT32_MAX || memchr(buf, '\0', len) != NULL)
+		return NULL;
+	/* json-c's strict mode still takes NaN, 'x' and raw tabs. */
+	if (!jsonv_valid(buf, len, REQ_DEPTH_MAX))
 		return NULL;
 	if ((tok = json_tokener_new_ex(REQ_DEPTH_MAX)) == NULL)
 		return NULL;

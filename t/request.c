@@ -436,6 +436,36 @@ test_refuse(struct req_ctx *ctx)
 	deliver("{\"a\":1,}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12, 16);
 	req_init(&in);
 	expect(ctx, &in, 422, "invalid_event", 1, "trailing comma (strict)");
+	{
+		/* json-c's strict mode takes these; a row must stay JSON. */
+		static const char *const lax[] = {
+			"{\"a\":NaN}", "{\"a\":-Infinity}", "{'a':1}",
+			"{\"a\":\"x\ty\"}", "{\"a\":1}/* c */",
+		};
+		size_t	i;
+
+		for (i = 0; i < sizeof(lax) / sizeof(*lax); i++) {
+			good(lax[i]);
+			req_init(&in);
+			expect(ctx, &in, 422, "invalid_event", 1, lax[i]);
+		}
+	}
+	{
+		/* The same inside the envelope: refused, nothing kept. */
+		struct sig_key	sk;
+		unsigned char	mac[SIG_LEN];
+		size_t		n;
+
+		good("{\"k\":9}");
+		n = strlen(body);
+		snprintf(body + n - 1, sizeof(body) - n + 1, ",\"x\":NaN}");
+		sig_key_init(&sk, SIG_SECRET, strlen(SIG_SECRET));
+		sig_compute(&sk, ts, strlen(ts), body, strlen(body), mac);
+		sig_key_free(&sk);
+		sig_to_hex(mac, sigh);
+		req_init(&in);
+		expect(ctx, &in, 400, "malformed_body", 0, "NaN in the envelope");
+	}
 	deliver("{\"a\":\"\xff\"}", ENC_SECRET, SALT, SIG_SECRET, NOW_MS, 12,
 	    16);
 	req_init(&in);
