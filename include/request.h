@@ -57,6 +57,7 @@ struct req_ctx {
 	char		*row;		/* the row being written */
 	size_t		 rowcap;
 	int64_t		 (*now_ms)(void);	/* the clock (tests set it) */
+	char		 spool_err[256];	/* why a spool is closed */
 };
 
 /*
@@ -65,6 +66,15 @@ struct req_ctx {
  */
 int	req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
 	    size_t errlen);
+
+/*
+ * The same, with flags: REQ_SPOOL_LATE leaves a spool that cannot be
+ * opened closed, to answer its deliveries 503 spool_unavailable once they
+ * are authenticated (a CGI program has no start to fail at).
+ */
+#define REQ_SPOOL_LATE	0x1
+int	req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags,
+	    char *err, size_t errlen);
 void	req_ctx_free(struct req_ctx *ctx);
 
 /* The largest max_body of any profile: how much a caller must read. */

@@ -40,7 +40,7 @@ static volatile sig_atomic_t quit;
 
 static void	usage(FILE *, int) __attribute__((noreturn));
 static int	check_config(const char *);
-static int	worker_init(struct worker *, struct config *, int);
+static int	worker_init(struct worker *, struct config *, int, int);
 static int	worker_loop(void *);
 static int	serve_cgi(struct config *);
 static void	log_request(const struct req_in *, const struct req_out *,
@@ -110,17 +110,20 @@ check_config(const char *path)
 	return bad ? EX_CONFIG : 0;
 }
 
+/* flags: REQ_SPOOL_LATE for a CGI request, none for a worker. */
 static int
-worker_init(struct worker *w, struct config *cfg, int listenfd)
+worker_init(struct worker *w, struct config *cfg, int listenfd, int flags)
 {
 	char	err[512];
 
 	memset(w, 0, sizeof(*w));
 	w->listenfd = listenfd;
-	if (req_ctx_init(&w->ctx, cfg, err, sizeof(err)) == -1) {
+	if (req_ctx_open(&w->ctx, cfg, flags, err, sizeof(err)) == -1) {
 		hwlog("%s", err);
 		return -1;
 	}
+	if (w->ctx.spool_err[0] != '\0')
+		hwlog("%s", w->ctx.spool_err);
 	w->bodycap = w->ctx.scratch + 1;
 	if ((w->body = malloc(w->bodycap)) == NULL) {
 		hwlog("out of memory");
@@ -215,6 +218,23 @@ param(FCGX_ParamArray envp, const char *name)
 	return FCGX_GetParam(name, envp);
 }
 
+/*
+ * The request's path: REQUEST_URI, or, from a server that sets none (it
+ * is not in CGI/1.1), SCRIPT_NAME and PATH_INFO.
+ */
+static const char *
+request_path(const char *uri, const char *script, const char *info,
+    char *buf, size_t buflen)
+{
+	if (uri != NULL && *uri != '\0')
+		return uri;
+	if (script == NULL && info == NULL)
+		return NULL;
+	snprintf(buf, buflen, "%s%s", script != NULL ? script : "",
+	    info != NULL ? info : "");
+	return buf;
+}
+
 /* Accept and answer requests until told to stop. */
 static int
 worker_loop(void *arg)
@@ -224,6 +244,7 @@ worker_loop(void *arg)
 	struct req_in	 in;
 	struct req_out	 out;
 	FCGX_Request	 rq;
+	char		 path[REQ_LOCATION_MAX];
 	sigset_t	 term, old;
 	struct sigaction sa;
 
@@ -252,7 +273,9 @@ worker_loop(void *arg)
 		in.content_type = param(rq.envp, "CONTENT_TYPE");
 		in.timestamp = param(rq.envp, "HTTP_X_TIMESTAMP");
 		in.signature = param(rq.envp, "HTTP_X_SIGNATURE");
-		in.location = param(rq.envp, "REQUEST_URI");
+		in.location = request_path(param(rq.envp, "REQUEST_URI"),
+		    param(rq.envp, "SCRIPT_NAME"), param(rq.envp, "PATH_INFO"),
+		    path, sizeof(path));
 		in.profile = param(rq.envp, "HUMANOS_PROFILE");
 		in.resource = param(rq.envp, "HUMANOS_RESOURCE");
 		in.check_time = 1;
@@ -288,13 +311,13 @@ serve_cgi(struct config *cfg)
 	struct timespec	 start;
 	struct req_in	 in;
 	struct req_out	 out;
-	char		 body[RESPONSE_MAX], *end;
+	char		 body[RESPONSE_MAX], *end, path[REQ_LOCATION_MAX];
 	const char	*clen;
 	size_t		 max, len;
 	ssize_t		 n;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (worker_init(&w, cfg, -1) == -1)
+	if (worker_init(&w, cfg, -1, REQ_SPOOL_LATE) == -1)
 		goto unavailable;
 	/* Confined before a byte of the request is read. */
 	if (sandbox_enter(body, sizeof(body)) == -1) {
@@ -307,7 +330,8 @@ serve_cgi(struct config *cfg)
 	in.content_type = getenv("CONTENT_TYPE");
 	in.timestamp = getenv("HTTP_X_TIMESTAMP");
 	in.signature = getenv("HTTP_X_SIGNATURE");
-	in.location = getenv("REQUEST_URI");
+	in.location = request_path(getenv("REQUEST_URI"),
+	    getenv("SCRIPT_NAME"), getenv("PATH_INFO"), path, sizeof(path));
 	in.profile = getenv("HUMANOS_PROFILE");
 	in.resource = getenv("HUMANOS_RESOURCE");
 	in.check_time = 1;
@@ -359,7 +383,7 @@ worker_run(struct config *cfg, int fd)
 	struct worker	w;
 	char		err[256];
 
-	if (worker_init(&w, cfg, fd) == -1)
+	if (worker_init(&w, cfg, fd, 0) == -1)
 		return EX_TEMPFAIL;
 	if (sandbox_enter(err, sizeof(err)) == -1) {
 		hwlog("%s", err);

@@ -55,6 +55,13 @@ int
 req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
     size_t errlen)
 {
+	return req_ctx_open(ctx, cfg, 0, err, errlen);
+}
+
+int
+req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags, char *err,
+    size_t errlen)
+{
 	size_t	i;
 
 	memset(ctx, 0, sizeof(*ctx));
@@ -73,9 +80,17 @@ req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
 		if (p->max_body > ctx->scratch)
 			ctx->scratch = p->max_body;
 		if (spool_open(&ctx->spools[i], p->spool_dir, p->file_mode,
-		    p->sync, err, errlen) == -1 ||
-		    spool_recover(&ctx->spools[i], err, errlen) == -1)
+		    p->sync, err, errlen) == 0 &&
+		    spool_recover(&ctx->spools[i], err, errlen) != -1)
+			continue;
+		if (!(flags & REQ_SPOOL_LATE))
 			goto fail;
+		/* Left closed: its deliveries get 503 with this reason. */
+		if (ctx->spools[i].rootfd != -1)
+			spool_close(&ctx->spools[i]);
+		if (ctx->spool_err[0] == '\0')
+			snprintf(ctx->spool_err, sizeof(ctx->spool_err), "%s",
+			    err);
 	}
 	/*
 	 * Decoded data and plaintext are never longer than the body; a row

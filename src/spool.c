@@ -369,6 +369,11 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 		spool_err(err, errlen, "bad resource or key");
 		return SPOOL_FAILED;
 	}
+	if (sp->seq == NULL) {
+		spool_err(err, errlen, "spool not open (see the log line of "
+		    "the start)");
+		return SPOOL_FAILED;
+	}
 	tmpfd = sp->tmpfd[res];
 	newfd = sp->newfd[res];
 	step = "name";

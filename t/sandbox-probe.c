@@ -9,6 +9,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -71,6 +72,8 @@ main(void)
 	ok(mkdirat(dfd, "sub", 0750) == 0, "allowed: mkdirat");
 	ok(linkat(dfd, "row", dfd, "sub/rec", 0) == 0, "allowed: linkat");
 	ok(renameat(dfd, "row", dfd, "row2") == 0, "allowed: renameat");
+	ok(mknodat(dfd, "empty", S_IFREG | 0600, 0) == 0 &&
+	    unlinkat(dfd, "empty", 0) == 0, "allowed: mknodat(S_IFREG)");
 	ok(unlinkat(dfd, "sub/rec", 0) == 0 && unlinkat(dfd, "sub",
 	    AT_REMOVEDIR) == 0, "allowed: unlinkat");
 	fd = openat(dfd, "row2", O_RDONLY | O_CLOEXEC);
@@ -90,6 +93,9 @@ main(void)
 	refused(socket(AF_INET, SOCK_STREAM, 0), "socket(AF_INET)");
 	refused(socket(AF_UNIX, SOCK_STREAM, 0), "socket(AF_UNIX)");
 	refused(chmod(dir, 0777), "chmod by path");
+	refused(mknodat(dfd, "fifo", S_IFIFO | 0600, 0), "mknodat(S_IFIFO)");
+	refused(mknodat(dfd, "null", S_IFCHR | 0600, makedev(1, 3)),
+	    "mknodat(S_IFCHR)");
 	refused(kill(1, 0), "kill(1, 0): another process");
 	refused(setuid(0), "setuid(0)");
 	errno = 0;
