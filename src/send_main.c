@@ -39,6 +39,7 @@
 #define SEND_CONNECT_TIMEOUT	10	/* seconds */
 #define SEND_TIMEOUT		60	/* seconds for the whole POST */
 #define SEND_TARGET		"/webhook"	/* request-target of --print */
+#define SEND_HOST		"localhost"	/* its Host header */
 #define SEND_ERR_MAX		CONFIG_ERR_MAX
 #define ENVELOPE_FMT		"{\"iv\":\"%s\",\"data\":\"%s\",\"tag\":\"%s\"}"
 
@@ -602,14 +603,15 @@ delivery_free(struct delivery *d)
 static int
 print_request(const struct delivery *d)
 {
-	printf("POST %s HTTP/1.1\n"
-	    "Content-Type: application/json\n"
-	    "x-timestamp: %s\n"
-	    "x-signature: %s\n"
-	    "Content-Length: %zu\n"
-	    "\n", SEND_TARGET, d->ts, d->sig, d->bodylen);
+	/* On the wire as it is: CRLF, a Host, the body and nothing after. */
+	printf("POST %s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "x-timestamp: %s\r\n"
+	    "x-signature: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "\r\n", SEND_TARGET, SEND_HOST, d->ts, d->sig, d->bodylen);
 	fwrite(d->body, 1, d->bodylen, stdout);
-	putchar('\n');
 	return fflush(stdout) == EOF || ferror(stdout) ? -1 : 0;
 }
 

@@ -199,13 +199,15 @@ test_expect_success '--iv-length outside 1..128 is a usage error' '
 
 test_expect_success '--timestamp is sent and signed verbatim' '
 	send --sample kyc --timestamp 1700000000123 >r &&
-	grep -qx "x-timestamp: 1700000000123" r &&
+	tr -d "\r" <r | grep -qx "x-timestamp: 1700000000123" &&
 	verify --timestamp 1700000000123 <r >/dev/null &&
-	sed "s/^x-timestamp: .*/x-timestamp: 1700000000124/" r >r2 &&
+	sed "s/^x-timestamp: [0-9]*/x-timestamp: 1700000000124/" r >r2 &&
+	! cmp -s r r2 &&
 	! verify <r2 >/dev/null 2>&1 &&
 	send --sample kyc --timestamp 1700000000 >r &&
 	verify --timestamp 1700000000 <r >/dev/null &&
-	send --sample kyc --timestamp 0001 >r && grep -qx "x-timestamp: 0001" r &&
+	send --sample kyc --timestamp 0001 >r &&
+	tr -d "\r" <r | grep -qx "x-timestamp: 0001" &&
 	verify <r >/dev/null
 '
 
@@ -225,11 +227,12 @@ test_expect_success 'without --timestamp, x-timestamp is now in ms' '
 
 test_expect_success 'the request is the one SPEC section 2 describes' '
 	send --sample form-rejected >r &&
-	sed -n 1p r >line && echo "POST /webhook HTTP/1.1" >want &&
+	sed -n 1p r >line && printf "POST /webhook HTTP/1.1\r\n" >want &&
 	test_cmp want line &&
-	grep -qx "Content-Type: application/json" r &&
-	grep -Eqx "x-signature: [0-9a-f]{64}" r &&
-	tail -n 1 r >body &&
+	grep -qx "Host: localhost." r &&
+	grep -qx "Content-Type: application/json." r &&
+	grep -Eqx "x-signature: [0-9a-f]{64}." r &&
+	tail -n 1 r >body && [ "$(tail -c 1 body)" = "}" ] &&
 	node -e "
 		const b = require(\"fs\").readFileSync(\"body\", \"utf8\").trimEnd();
 		const o = JSON.parse(b);
@@ -376,12 +379,12 @@ const srv = http.createServer((req, res) => {
 		const body = Buffer.concat(chunks);
 		n++;
 		fs.writeFileSync(`got.${n}`, Buffer.concat([Buffer.from(
-		    `POST /webhook HTTP/1.1\n` +
-		    `Content-Type: ${req.headers["content-type"]}\n` +
-		    `x-timestamp: ${req.headers["x-timestamp"]}\n` +
-		    `x-signature: ${req.headers["x-signature"]}\n` +
-		    `Content-Length: ${body.length}\n\n`), body,
-		    Buffer.from("\n")]));
+		    `POST /webhook HTTP/1.1\r\n` +
+		    `Host: ${req.headers["host"]}\r\n` +
+		    `Content-Type: ${req.headers["content-type"]}\r\n` +
+		    `x-timestamp: ${req.headers["x-timestamp"]}\r\n` +
+		    `x-signature: ${req.headers["x-signature"]}\r\n` +
+		    `Content-Length: ${body.length}\r\n\r\n`), body]));
 		fs.writeFileSync(`meta.${n}`, JSON.stringify({ method: req.method,
 		    url: req.url, expect: req.headers.expect || null }));
 		const ok = req.url === "/ok";

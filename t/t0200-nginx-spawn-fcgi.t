@@ -30,4 +30,26 @@ test_expect_success 'a path below /webhook/ that is no location is not routed' '
 	e2e_unchanged $E2E_SPOOL snap
 '
 
+# What humanos-send --print writes goes on the wire as it is (nc-style).
+test_expect_success 'humanos-send --print, sent byte for byte, is spooled' '
+	e2e_hs --sample consent --print >raw.req &&
+	node -e "
+		const net = require(\"net\"), fs = require(\"fs\");
+		const s = net.connect(+process.argv[1], \"127.0.0.1\", () =>
+		    s.write(fs.readFileSync(process.argv[2])));
+		let r = \"\";
+		s.setTimeout(20000, () => s.destroy());
+		s.on(\"data\", (d) => {
+			r += d;	/* a half-close would be a client abort: wait */
+			const h = r.indexOf(\"\\r\\n\\r\\n\");
+			const m = /content-length: *([0-9]+)/i.exec(r);
+			if (h >= 0 && m && r.length >= h + 4 + +m[1])
+				s.destroy();
+		});
+		s.on(\"close\", () => process.stdout.write(r));
+	" "$E2E_PORT" raw.req >raw.resp &&
+	head -n 1 raw.resp | grep -q "^HTTP/1.1 200 " &&
+	grep -q "\"duplicate\":false" raw.resp
+'
+
 test_done

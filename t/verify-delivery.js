@@ -50,12 +50,14 @@ function strictB64(what, s) {
 function main() {
   const o = args(process.argv.slice(2));
   const raw = fs.readFileSync(0);
-  const sep = raw.indexOf("\n\n");
+  const sep = raw.indexOf("\r\n\r\n");
   if (sep < 0)
-    fail("no blank line after the headers");
-  const head = raw.subarray(0, sep).toString("utf8").split("\n");
+    fail("no blank line (CRLF CRLF) after the headers");
+  const head = raw.subarray(0, sep).toString("utf8").split("\r\n");
   if (head[0] !== "POST /webhook HTTP/1.1")
     fail(`request line: ${JSON.stringify(head[0])}`);
+  if (head.some((l) => l.includes("\n")))
+    fail("a header line ends in a bare LF");
   const h = {};
   for (const line of head.slice(1)) {
     const m = /^([A-Za-z-]+): (.*)$/.exec(line);
@@ -65,12 +67,13 @@ function main() {
   }
   if (h["content-type"] !== "application/json")
     fail(`content-type: ${h["content-type"]}`);
+  if (!h["host"])
+    fail("no Host header (HTTP/1.1 requires one)");
   const len = Number(h["content-length"]);
-  const rest = raw.subarray(sep + 2);
-  if (!Number.isInteger(len) || rest.length !== len + 1 ||
-      rest[len] !== 0x0a)
+  const rest = raw.subarray(sep + 4);
+  if (!Number.isInteger(len) || rest.length !== len)
     fail(`content-length ${h["content-length"]} but ${rest.length} ` +
-      `bytes follow (with the final newline)`);
+      `bytes follow`);
   const body = rest.subarray(0, len).toString("utf8");
   const ts = h["x-timestamp"], sig = h["x-signature"];
   if (!/^[0-9]+$/.test(ts || ""))
