@@ -6,10 +6,11 @@
  *   req_handle  the whole request path with a SYNC_NONE spool in DIR
  *               (put DIR on tmpfs: the spool's file system calls count)
  *   steps       the pieces called directly, no spool: sig_verify, envelope
- *               parse + b64_decode, aead_decrypt, event parse,
- *               event_classify, row_id, row_event_line
- *   primitives  HMAC-SHA256, base64, AES-256-GCM, SHA-256, json-c parse
- *               (envelope, event) and the row's serialisation, each alone
+ *               check and parse + b64_decode, aead_decrypt, event check
+ *               and parse, event_classify, row_id, row_event_line
+ *   primitives  HMAC-SHA256, base64, AES-256-GCM, SHA-256, the RFC 8259
+ *               check (jsonv, envelope and event), json-c parse (envelope,
+ *               event) and the row's serialisation, each alone
  *
  * usage: pipeline [--smoke] [-n DELIVERIES] DIR
  *
@@ -31,6 +32,7 @@
 #include "b64.h"
 #include "config.h"
 #include "event.h"
+#include "jsonv.h"
 #include "request.h"
 #include "row.h"
 #include "sig.h"
@@ -214,6 +216,8 @@ run_steps(struct profile *p, unsigned char *raw, unsigned char *plain)
 
 		if (sig_verify(p->sig_keys, p->nsig, d->sig, SIG_HEX_LEN, d->ts,
 		    strlen(d->ts), d->body, d->bodylen) < 0 ||
+		    !jsonv_valid((unsigned char *)d->body, d->bodylen,
+		    REQ_DEPTH_MAX) ||
 		    (env = parse(d->body, d->bodylen, 0)) == NULL)
 			fatal("steps: signature or envelope");
 		if (!json_object_object_get_ex(env, "iv", &v) ||
@@ -229,7 +233,8 @@ run_steps(struct profile *p, unsigned char *raw, unsigned char *plain)
 		    plain) == -1)
 			fatal("steps: decrypt");
 		json_object_put(env);
-		if ((ev = parse((char *)plain, ctlen, 1)) == NULL)
+		if (!jsonv_valid(plain, ctlen, REQ_DEPTH_MAX) ||
+		    (ev = parse((char *)plain, ctlen, 1)) == NULL)
 			fatal("steps: event");
 		event_classify(ev, &ec);
 		row_id(plain, ctlen, id);
@@ -243,13 +248,13 @@ run_steps(struct profile *p, unsigned char *raw, unsigned char *plain)
 	return cpu_now() - t0;
 }
 
-enum prim { P_HMAC, P_B64, P_GCM, P_SHA, P_PARSE_ENV, P_PARSE_EV,
-	P_SERIALISE, P__COUNT };
+enum prim { P_HMAC, P_B64, P_GCM, P_SHA, P_VALID, P_PARSE_ENV,
+	P_PARSE_EV, P_SERIALISE, P__COUNT };
 
 static const char *const prim_names[P__COUNT] = {
 	"HMAC-SHA256 (ts.body)", "base64 decode (data)",
-	"AES-256-GCM decrypt", "SHA-256 (row id)", "json-c parse envelope",
-	"json-c parse event", "row serialise"
+	"AES-256-GCM decrypt", "SHA-256 (row id)", "RFC 8259 check (both)",
+	"json-c parse envelope", "json-c parse event", "row serialise"
 };
 
 static double
@@ -286,6 +291,17 @@ run_prim(enum prim which, struct profile *p, unsigned char *raw,
 			break;
 		case P_SHA:
 			row_id(d->ct, d->ctlen, id);
+			break;
+		case P_VALID:
+			if (aead_decrypt(&p->aead_keys[0], d->iv, IV_LEN,
+			    d->ct, d->ctlen, d->tag, plain) == -1)
+				fatal("gcm");
+			t0 -= cpu_now();	/* not the decrypt */
+			if (!jsonv_valid((unsigned char *)d->body, d->bodylen,
+			    REQ_DEPTH_MAX) || !jsonv_valid(plain, d->ctlen,
+			    REQ_DEPTH_MAX))
+				fatal("jsonv");
+			t0 += cpu_now();
 			break;
 		case P_PARSE_ENV:
 			json_object_put(parse(d->body, d->bodylen, 0));
@@ -381,7 +397,7 @@ main(int argc, char *argv[])
 		else
 			break;
 	}
-	if (k != argc - 1 || nd == 0) {
+	if (k != argc - 1 || nd == 0 || argv[k][0] == '-') {
 		fprintf(stderr, "usage: pipeline [--smoke] [-n DELIVERIES] "
 		    "DIR\n");
 		return 64;

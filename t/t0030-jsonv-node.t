@@ -1,0 +1,58 @@
+#!/bin/sh
+# t0030: src/jsonv.c agrees with an independent parser, Node's JSON.parse,
+# on thousands of near-JSON texts: mutations of JSON and of what json-c's
+# strict mode wrongly lets through (NaN, Infinity, 'quotes', raw tabs).
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"
+
+command -v node >/dev/null || skip_all "node not installed"
+CHECK=$top_builddir/t/jsonv-check
+
+# cases: one "HEX VERDICT" line each, VERDICT from JSON.parse; seeded, so
+# every run tries the same texts.
+node -e '
+	const seeds = ["{\"a\":[1,2.5e-3,{\"b\":null}],\"c\":\"d\\u00e9\\n\"}",
+	    "[true,false,null,-0,0.1,1E+2]", "\"s\\\"\\\\\\/\\b\\f\\r\\t\"", "{}",
+	    "[]", "0", "{\"a\":NaN}", "[Infinity,-Infinity]", "{\x27a\x27:1}",
+	    "\"x\ty\"", "[1,]", "{\"a\":1}/*c*/", " [ 1 , { } ] \n"];
+	const alphabet = "{}[]\",:.-+eE0123456789 \t\n\r\x01tfrueanlsNIy\x27\\/ux";
+	let seed = 12345;
+	const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648;
+	    return seed % n; };
+	const out = [];
+	const add = (s) => {
+		let ok = 1;
+		try { JSON.parse(s); } catch (e) { ok = 0; }
+		out.push(Buffer.from(s, "latin1").toString("hex") + " " + ok);
+	};
+	for (const s of seeds) add(s);
+	for (let i = 0; i < 20000; i++) {
+		let s = seeds[rnd(seeds.length)];
+		for (let k = 1 + rnd(3); k > 0; k--) {
+			const at = rnd(s.length + 1), c = alphabet[rnd(alphabet.length)];
+			switch (rnd(3)) {
+			case 0: s = s.slice(0, at) + c + s.slice(at); break;
+			case 1: s = s.slice(0, at) + s.slice(at + 1); break;
+			default: s = s.slice(0, at) + c + s.slice(at + 1);
+			}
+		}
+		add(s);
+	}
+	require("fs").writeFileSync("cases", out.join("\n") + "\n");
+'
+
+test_expect_success 'Node made the cases: both verdicts well represented' '
+	[ "$(wc -l <cases)" -gt 20000 ] &&
+	[ "$(grep -c " 1\$" cases)" -gt 1000 ] &&
+	[ "$(grep -c " 0\$" cases)" -gt 1000 ]
+'
+
+test_expect_success 'jsonv_valid gives JSON.parse verdict on every case' '
+	cut -d" " -f1 cases | "$CHECK" >got &&
+	cut -d" " -f2 cases | paste -d" " - got >both &&
+	if grep -v "^\(.\) \1\$" both >/dev/null; then
+		paste -d" " cases got | awk -F"[ ]" "\$2 != \$3" | head -n 5 >&2
+		false
+	fi
+'
+
+test_done
