@@ -52,12 +52,12 @@ test_expect_success 'verify-delivery.js agrees with every fixture' '
 		const c = JSON.parse(fs.readFileSync(`${dir}/${n}.json`));
 		const body = Buffer.from(c.body);
 		/* humanos-send writes lower case; so must the request here. */
-		const req = Buffer.concat([Buffer.from("POST /webhook HTTP/1.1\n" +
-		    "Content-Type: application/json\n" +
-		    `x-timestamp: ${c.timestamp}\n` +
-		    `x-signature: ${c.signature.toLowerCase()}\n` +
-		    `Content-Length: ${body.length}\n\n`), body,
-		    Buffer.from("\n")]);
+		const req = Buffer.concat([Buffer.from("POST /webhook HTTP/1.1\r\n" +
+		    "Host: localhost\r\n" +
+		    "Content-Type: application/json\r\n" +
+		    `x-timestamp: ${c.timestamp}\r\n` +
+		    `x-signature: ${c.signature.toLowerCase()}\r\n` +
+		    `Content-Length: ${body.length}\r\n\r\n`), body]);
 		const r = cp.spawnSync("node", [verifier, "--signature-secret",
 		    c.signature_secret, "--encryption-secret", c.encryption_secret,
 		    "--salt", c.salt, "--iv-length", String(c.iv_length)],
