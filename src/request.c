@@ -85,7 +85,8 @@ req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags, char *err,
 			continue;
 		if (!(flags & REQ_SPOOL_LATE))
 			goto fail;
-		/* Left closed: its deliveries get 503 with this reason. */
+		/* Left closed: spool_put() refuses it, so its deliveries
+		   get 503; the reason is kept for the log. */
 		if (ctx->spools[i].rootfd != -1)
 			spool_close(&ctx->spools[i]);
 		if (ctx->spool_err[0] == '\0')
