@@ -50,7 +50,7 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 
 rc=0
 total=0
-for f in request config; do
+for f in request config jsonv; do
 	work=$build/fuzz/work/$f
 	rm -rf "$work"
 	mkdir -p "$work/corpus" "$work/crashes"
