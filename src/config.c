@@ -515,10 +515,16 @@ valid_profile_name(const char *s)
 static char *
 parse_header(struct parser *ps, char *s, struct section *secs, size_t nsecs)
 {
-	char	*name;
-	size_t	 i, len = strlen(s);
+	char	*name, *hash;
+	size_t	 i, len;
 
-	if (s[len - 1] != ']' || strncmp(s, "[profile", 8) != 0 ||
+	/* A comment may follow the header: no name holds a '#'. */
+	if ((hash = strchr(s, '#')) != NULL) {
+		*hash = '\0';
+		s = trim(s);
+	}
+	len = strlen(s);
+	if (len == 0 || s[len - 1] != ']' || strncmp(s, "[profile", 8) != 0 ||
 	    !isspace((unsigned char)s[8])) {
 		perr(ps, "expected [profile NAME]");
 		return NULL;

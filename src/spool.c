@@ -40,6 +40,21 @@ spool_dir_mode(mode_t file_mode)
 	return (file_mode | (file_mode & 0444) >> 2) & 0777;
 }
 
+/*
+ * What root creates in a spool (--check-config from a unit's ExecStartPre,
+ * a start before privileges are dropped) goes to the owner of the
+ * directory it is made in, so that workers running as that user can write
+ * in it.  Best effort: a root worker writes either way.
+ */
+static void
+spool_own(int at, int fd)
+{
+	struct stat	st;
+
+	if (geteuid() == 0 && at != AT_FDCWD && fstat(at, &st) == 0)
+		(void)fchown(fd, st.st_uid, st.st_gid);
+}
+
 /* Open dir below at, creating it (with mode, whatever the umask). */
 static int
 spool_opendir(int at, const char *dir, mode_t mode)
@@ -55,6 +70,7 @@ spool_opendir(int at, const char *dir, mode_t mode)
 	if ((fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1)
 		return -1;
+	spool_own(at, fd);
 	if (fchmod(fd, mode) == -1 || (at != AT_FDCWD && fsync(at) == -1)) {
 		close(fd);
 		return -1;
@@ -92,6 +108,7 @@ spool_map_seq(struct spool *sp, mode_t mode)
 	    O_NOFOLLOW, mode);
 	if (fd == -1)
 		return -1;
+	spool_own(sp->rootfd, fd);
 	if (fstat(fd, &st) == -1 ||
 	    (st.st_size < (off_t)sizeof(uint64_t) &&
 	    ftruncate(fd, sizeof(uint64_t)) == -1)) {

@@ -198,6 +198,15 @@ test_profiles(void)
 	    config_profile(&cfg, "only") != NULL,
 	    "only the complete profile is usable");
 	config_free(&cfg);
+	/* A comment after a header (names hold no '#'), not after a value. */
+	ok(load(BASE "[profile c]   # the second organization\n"
+	    "signature_secret = s#not-a-comment\n", &cfg) == 0 &&
+	    config_profile(&cfg, "c") != NULL &&
+	    config_profile(&cfg, "c")->sig[0].len == 15,
+	    "a comment after [profile c]; '#' in a value is the value's");
+	config_free(&cfg);
+	refused(BASE "[profile c] ] # x\n", "bad profile name",
+	    "a header with junk before its comment");
 	refused(BASE "[profile x]\n[profile x]\n", "defined twice",
 	    "profile defined twice");
 	refused(BASE "[profile default]\n", "top level", "profile default");

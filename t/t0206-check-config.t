@@ -100,4 +100,21 @@ test_expect_success 'a spool that was fine and became read-only: reported, non-z
 	cat err && grep -q "^ro2.conf: .*$TRASH/rospool" err
 '
 
+# ExecStartPre= of humanos-webhook-listen.service runs --check-config as
+# root on a spool the workers (--user) will write: what it creates there
+# must be theirs, or the first start fails with "Permission denied".
+if [ "$(id -u)" = 0 ]; then
+test_expect_success 'as root on a new spool: what it creates is the spool owner'"'"'s' '
+	mkdir fresh && chown nobody:nogroup fresh &&
+	sed "s|^spool_dir = .*|spool_dir = $TRASH/fresh|" good.conf >fresh.conf &&
+	"$HW_WEBHOOK" -c fresh.conf --check-config &&
+	test -d fresh/kyc/new && test -f fresh/.seq && test -d fresh/.ids/ff &&
+	[ -z "$(find fresh ! -user nobody)" ] &&
+	[ -z "$(find fresh ! -group nogroup)" ] &&
+	as_user touch fresh/kyc/tmp/x fresh/.ids/ff/y fresh/quarantine/new/z
+'
+else
+	test_skip 'as root on a new spool: what it creates is the spool owner'"'"'s' 'not root'
+fi
+
 test_done
