@@ -121,8 +121,8 @@ jsonv_container(struct jsonv *j, unsigned char close, int object)
 	jsonv_ws(j);
 	if (!jsonv_byte(j, close)) {
 		do {
-			jsonv_ws(j);
 			if (object) {
+				jsonv_ws(j);
 				if (!jsonv_string(j))
 					return 0;
 				jsonv_ws(j);
