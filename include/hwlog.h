@@ -2,7 +2,19 @@
 #ifndef HW_HWLOG_H
 #define HW_HWLOG_H
 
+#include <stddef.h>
+
 void	hwlog_init(const char *progname);
 void	hwlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * s as a log value: as it is when it holds only printable ASCII other than
+ * space, '"', '\\' and '=', else in double quotes with '"' and '\\'
+ * escaped and every other byte outside printable ASCII as \xHH.  Writes
+ * into buf (truncating, still quoted) and returns it, or returns s.  NULL
+ * is "-".  So no value can split a line or fake another key.
+ */
+#define HWLOG_VAL_MAX	256
+const char *hwlog_val(const char *s, char *buf, size_t len);
 
 #endif

@@ -81,6 +81,14 @@ enum spool_status spool_put(struct spool *sp, enum resource res,
  */
 int	spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX]);
 
+/*
+ * Give fd, a file or directory we have just created in a spool (never one
+ * we found there), to the spool's owner uid:gid with mode.  As root this
+ * is a chown; as another user only the group can change (when we are in
+ * it).  Returns 0, or -1 (errno) when root could not give it away.
+ */
+int	spool_adopt(int fd, uid_t uid, gid_t gid, mode_t mode);
+
 /* Whether root is a spool we can write (for --check-config). */
 int	spool_check(const char *root, mode_t file_mode, char *err,
 	    size_t errlen);

@@ -16,6 +16,8 @@
 #ifndef HW_SPOOLTOOL_H
 #define HW_SPOOLTOOL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +51,10 @@
 struct st_spool {
 	char		*root;		/* as given, without trailing '/' */
 	int		 rootfd;
+	uid_t		 uid;		/* the spool's owner: its root's */
+	gid_t		 gid;
+	mode_t		 dir_mode;	/* the root's permissions */
+	mode_t		 file_mode;	/* rows': dir_mode less x */
 };
 
 /* Row names of one directory, sorted: arrival order. */
@@ -87,6 +93,13 @@ struct st_run_opts {
 int	st_spool_open(struct st_spool *sp, const char *root, char *err,
 	    size_t errlen);
 void	st_spool_close(struct st_spool *sp);
+
+/*
+ * Give fd, a file (or with dir, a directory) we have just created in the
+ * spool, to the spool's owner with the spool's modes (SPEC section 7,
+ * "Ownership").  Never call it on something we found there.  0 or -1.
+ */
+int	st_adopt(const struct st_spool *sp, int fd, int dir);
 
 /*
  * Open <resource>/<sub> below the spool.  With create, a missing

@@ -36,3 +36,44 @@ hwlog(const char *fmt, ...)
 	/* One write, so lines of concurrent workers do not interleave. */
 	(void)!write(STDERR_FILENO, line, n);
 }
+
+static int
+hwlog_plain(unsigned char c)
+{
+	return c > ' ' && c < 0x7f && c != '"' && c != '\\' && c != '=';
+}
+
+const char *
+hwlog_val(const char *s, char *buf, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p;
+	size_t			 o = 0;
+
+	if (s == NULL)
+		return "-";
+	for (p = (const unsigned char *)s; *p != '\0' && hwlog_plain(*p); p++)
+		;
+	if (*p == '\0' && p != (const unsigned char *)s)
+		return s;
+	if (len < 3)
+		return "-";
+	buf[o++] = '"';
+	/* Room kept for the worst escape (4 bytes), the quote and NUL. */
+	for (p = (const unsigned char *)s; *p != '\0' && o + 6 < len; p++) {
+		if (*p >= ' ' && *p < 0x7f && *p != '"' && *p != '\\')
+			buf[o++] = (char)*p;
+		else if (*p == '"' || *p == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)*p;
+		} else {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		}
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}

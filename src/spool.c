@@ -78,6 +78,24 @@ spool_opendir(int at, const char *dir, mode_t mode)
 	return fd;
 }
 
+int
+spool_adopt(int fd, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat	st;
+	int		root = geteuid() == 0;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	/* chown first: it may clear mode bits. */
+	if ((st.st_uid != uid && root) || st.st_gid != gid) {
+		if (fchown(fd, root ? uid : (uid_t)-1, gid) == -1 && root)
+			return -1;
+	}
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 spool_fsync(const struct spool *sp, int fd)
 {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "spool.h"
 #include "spooltool.h"
 
 #define ST_ID_PREFIX	"{\"id\":\""
@@ -33,8 +34,9 @@ int
 st_spool_open(struct st_spool *sp, const char *root, char *err,
     size_t errlen)
 {
-	size_t	len = strlen(root);
-	int	i, fd;
+	struct stat	st;
+	size_t		len = strlen(root);
+	int		i, fd;
 
 	sp->rootfd = -1;
 	while (len > 1 && root[len - 1] == '/')
@@ -44,11 +46,15 @@ st_spool_open(struct st_spool *sp, const char *root, char *err,
 		return EX_OSERR;
 	}
 	if ((sp->rootfd = open(sp->root, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
+	    O_CLOEXEC)) == -1 || fstat(sp->rootfd, &st) == -1) {
 		st_err(err, errlen, "spool %s: %s", sp->root,
 		    strerror(errno));
 		return errno == EACCES ? EX_NOPERM : EX_NOINPUT;
 	}
+	sp->uid = st.st_uid;
+	sp->gid = st.st_gid;
+	sp->dir_mode = st.st_mode & 0777;
+	sp->file_mode = sp->dir_mode & 0666;
 	/* Refuse a directory that is not a spool, before we touch it. */
 	for (i = 0; i < RES__COUNT; i++) {
 		fd = openat(sp->rootfd, event_resource_name(i), O_RDONLY |
@@ -74,11 +80,18 @@ st_spool_close(struct st_spool *sp)
 }
 
 int
+st_adopt(const struct st_spool *sp, int fd, int dir)
+{
+	return spool_adopt(fd, sp->uid, sp->gid, dir ? sp->dir_mode :
+	    sp->file_mode);
+}
+
+int
 st_subdir(const struct st_spool *sp, enum resource res, const char *sub,
     int create)
 {
 	struct stat	st;
-	int		resfd, fd, saved;
+	int		resfd, fd, saved, made;
 
 	resfd = openat(sp->rootfd, event_resource_name(res), O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -87,16 +100,26 @@ st_subdir(const struct st_spool *sp, enum resource res, const char *sub,
 	fd = openat(resfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW);
 	if (fd == -1 && errno == ENOENT && create) {
-		/* As the writer would have made it: new/'s mode. */
+		/* As the writer would have made it: new/'s mode, the
+		   spool's owner. */
 		if (fstatat(resfd, ST_NEW, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			goto fail;
-		if (mkdirat(resfd, sub, st.st_mode & 0777) == -1 &&
-		    errno != EEXIST)
-			goto fail;
+		if (mkdirat(resfd, sub, st.st_mode & 0777) == -1) {
+			if (errno != EEXIST)
+				goto fail;
+			made = 0;
+		} else
+			made = 1;
 		fd = openat(resfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 		    O_NOFOLLOW);
-		if (fd != -1)
-			(void)fchmod(fd, st.st_mode & 0777);
+		if (fd != -1 && made && (spool_adopt(fd, sp->uid, sp->gid,
+		    st.st_mode & 0777) == -1 || fsync(resfd) == -1)) {
+			saved = errno;
+			close(fd);
+			(void)unlinkat(resfd, sub, AT_REMOVEDIR);
+			errno = saved;
+			fd = -1;
+		}
 	}
 	saved = errno;
 	close(resfd);
