@@ -107,3 +107,13 @@ wait_for() {
 		sleep 0.1
 	done
 }
+# test_expect_code N CMD...: CMD exits with status N (and nothing else).
+test_expect_code() {
+	want=$1
+	shift
+	"$@"
+	got=$?
+	[ "$got" -eq "$want" ] && return 0
+	echo "test_expect_code: wanted exit $want, got $got: $*" >&2
+	return 1
+}
