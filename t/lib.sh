@@ -111,8 +111,7 @@ wait_for() {
 test_expect_code() {
 	want=$1
 	shift
-	"$@"
-	got=$?
+	if "$@"; then got=0; else got=$?; fi
 	[ "$got" -eq "$want" ] && return 0
 	echo "test_expect_code: wanted exit $want, got $got: $*" >&2
 	return 1
