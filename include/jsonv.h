@@ -8,12 +8,21 @@
  * Whether the len bytes at s are one JSON value with optional white
  * space around it, by the grammar of RFC 8259: no NaN or Infinity, no
  * single quotes, no control characters inside strings, no comments, no
- * trailing commas, containers nested at most depth_max deep.  Bytes of
- * 0x80 and above are taken as they are inside strings (the UTF-8 check
- * is json-c's).  json-c's strict mode lets the first four through, and
- * a row holds the plaintext as sent: this is what keeps every row JSON.
+ * trailing commas, containers nested at most depth_max deep, and UTF-8
+ * exactly as RFC 3629 has it (no overlong forms, no encoded surrogates,
+ * nothing above U+10FFFF; escaped \\uD800 stays allowed, as RFC 8259
+ * does).  json-c's strict mode lets the first four through, and a row
+ * holds the plaintext as sent: this is what keeps every row JSON.
  * Returns 1 or 0.
  */
 int	jsonv_valid(const unsigned char *s, size_t len, int depth_max);
+
+/*
+ * The same, and *members (when not NULL) the number of members the
+ * outermost value has if it is an object (0 otherwise), duplicates
+ * counted: compared with what a parser kept, it shows duplicate keys.
+ */
+int	jsonv_members(const unsigned char *s, size_t len, int depth_max,
+	    size_t *members);
 
 #endif

@@ -42,7 +42,9 @@ b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap,
 		inlen--;
 		pad++;
 	}
-	if (pad > 0 && (inlen + pad) % 4 != 0)
+	/* Padding is required: the provider always pads, and one encoding
+	   a value is what keeps parsers from disagreeing. */
+	if ((inlen + pad) % 4 != 0)
 		return -1;
 	rest = inlen % 4;
 	if (rest == 1)

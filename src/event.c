@@ -53,16 +53,25 @@ event_resource_parse(const char *name, enum resource *res)
 	return -1;
 }
 
-/* The string value of key in ev, or NULL. */
-static const char *
-event_string(struct json_object *ev, const char *key)
+/*
+ * The string value of key in ev: 1 with *s set, 0 when there is none, -1
+ * when it holds a NUL (C code would read only the part before it, which
+ * the payload does not say: such a name is no name).
+ */
+static int
+event_string(struct json_object *ev, const char *key, const char **s)
 {
 	struct json_object	*v;
 
+	*s = NULL;
 	if (!json_object_object_get_ex(ev, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+		return 0;
+	if (strlen(json_object_get_string(v)) !=
+	    (size_t)json_object_get_string_len(v))
+		return -1;
+	*s = json_object_get_string(v);
+	return 1;
 }
 
 void
@@ -70,10 +79,12 @@ event_classify(struct json_object *ev, struct event_class *out)
 {
 	size_t			 i;
 	struct json_object	*pro;
+	int			 r;
 
 	out->res = RES_OTHER;
-	if ((out->name = event_string(ev, "event")) == NULL &&
-	    (out->name = event_string(ev, "eventType")) == NULL)
+	if ((r = event_string(ev, "event", &out->name)) == 0)
+		r = event_string(ev, "eventType", &out->name);
+	if (r != 1)
 		return;
 	for (i = 0; i < sizeof(event_table) / sizeof(event_table[0]); i++) {
 		if (strcmp(out->name, event_table[i].name) != 0)

@@ -5,6 +5,8 @@ struct jsonv {
 	const unsigned char	*p;
 	const unsigned char	*end;
 	int			 depth;	/* containers still allowed */
+	int			 top;	/* depth of the outermost container */
+	size_t			 members; /* of the outermost object */
 };
 
 static int	jsonv_value(struct jsonv *);
@@ -39,6 +41,41 @@ jsonv_hex(unsigned char c)
 	    (c >= 'A' && c <= 'F');
 }
 
+/*
+ * One UTF-8 sequence whose lead byte c was just read: RFC 3629's table,
+ * so no overlong form, no surrogate (U+D800..U+DFFF), nothing above
+ * U+10FFFF.  The second byte's range depends on the lead.
+ */
+static int
+jsonv_utf8(struct jsonv *j, unsigned char c)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	int		n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 2;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 3;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	for (; n > 0; n--, lo = 0x80, hi = 0xbf) {
+		if (j->p == j->end || *j->p < lo || *j->p > hi)
+			return 0;
+		j->p++;
+	}
+	return 1;
+}
+
 static int
 jsonv_string(struct jsonv *j)
 {
@@ -53,6 +90,11 @@ jsonv_string(struct jsonv *j)
 			return 1;
 		if (c < 0x20)
 			return 0;
+		if (c >= 0x80) {
+			if (!jsonv_utf8(j, c))
+				return 0;
+			continue;
+		}
 		if (c != '\\')
 			continue;
 		if (j->p == j->end)
@@ -128,6 +170,8 @@ jsonv_container(struct jsonv *j, unsigned char close, int object)
 				jsonv_ws(j);
 				if (!jsonv_byte(j, ':'))
 					return 0;
+				if (j->depth == j->top - 1)
+					j->members++;
 			}
 			if (!jsonv_value(j))
 				return 0;
@@ -178,7 +222,18 @@ jsonv_value(struct jsonv *j)
 int
 jsonv_valid(const unsigned char *s, size_t len, int depth_max)
 {
-	struct jsonv	j = { s, s + len, depth_max };
+	return jsonv_members(s, len, depth_max, NULL);
+}
 
-	return jsonv_value(&j) && j.p == j.end;
+int
+jsonv_members(const unsigned char *s, size_t len, int depth_max,
+    size_t *members)
+{
+	struct jsonv	j = { s, s + len, depth_max, depth_max, 0 };
+	int		ok;
+
+	ok = jsonv_value(&j) && j.p == j.end;
+	if (members != NULL)
+		*members = j.members;
+	return ok;
 }

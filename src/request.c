@@ -30,7 +30,8 @@ static int	 req_check_method(const struct req_in *);
 static int	 req_check_type(const char *);
 static int	 req_check_time(const struct req_ctx *, const struct profile *,
 		    const char *);
-static struct json_object *req_parse(const unsigned char *, size_t, int);
+static struct json_object *req_parse(const unsigned char *, size_t, int,
+		    int);
 static int	 req_envelope(struct req_ctx *, const struct req_in *,
 		    struct envelope *);
 static int	 req_decrypt(struct profile *, const struct envelope *,
@@ -212,20 +213,22 @@ req_check_time(const struct req_ctx *ctx, const struct profile *p,
 
 /*
  * Parse len bytes of JSON strictly, with bounded depth; only an object
- * (and trailing white space) is accepted.
+ * (and trailing white space) is accepted.  With unique, an object with a
+ * key given twice is refused too (json-c would keep the last one: a
+ * parser differential).
  */
 static struct json_object *
-req_parse(const unsigned char *buf, size_t len, int utf8)
+req_parse(const unsigned char *buf, size_t len, int utf8, int unique)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj;
-	size_t			 end;
+	size_t			 end, members;
 	int			 flags = JSON_TOKENER_STRICT;
 
 	if (len == 0 || len > INT32_MAX || memchr(buf, '\0', len) != NULL)
 		return NULL;
 	/* json-c's strict mode still takes NaN, 'x' and raw tabs. */
-	if (!jsonv_valid(buf, len, REQ_DEPTH_MAX))
+	if (!jsonv_members(buf, len, REQ_DEPTH_MAX, &members))
 		return NULL;
 	if ((tok = json_tokener_new_ex(REQ_DEPTH_MAX)) == NULL)
 		return NULL;
@@ -239,7 +242,8 @@ req_parse(const unsigned char *buf, size_t len, int utf8)
 		return NULL;
 	while (end < len && strchr(" \t\r\n", buf[end]) != NULL)
 		end++;
-	if (end != len || !json_object_is_type(obj, json_type_object)) {
+	if (end != len || !json_object_is_type(obj, json_type_object) ||
+	    (unique && (size_t)json_object_object_length(obj) != members)) {
 		json_object_put(obj);
 		return NULL;
 	}
@@ -269,7 +273,7 @@ req_envelope(struct req_ctx *ctx, const struct req_in *in,
 	unsigned char		 tagbuf[B64_DECODED_MAX(64)];
 	int			 rc = -1;
 
-	if ((o = req_parse(in->body, in->bodylen, 0)) == NULL)
+	if ((o = req_parse(in->body, in->bodylen, 0, 1)) == NULL)
 		return -1;
 	if ((iv = req_member(o, "iv", &ivl)) == NULL ||
 	    (data = req_member(o, "data", &datal)) == NULL ||
@@ -511,7 +515,7 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 		req_quarantine(sp, p, in, out);
 		return;
 	}
-	if ((ev = req_parse(ctx->plain, env.ctlen, 1)) == NULL) {
+	if ((ev = req_parse(ctx->plain, env.ctlen, 1, 0)) == NULL) {
 		OPENSSL_cleanse(ctx->plain, env.ctlen);
 		req_fail(out, 422, "invalid_event");
 		req_quarantine(sp, p, in, out);

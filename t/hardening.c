@@ -135,8 +135,10 @@ test_b64(void)
 	    "b64: empty is empty");
 	ok(b64_decode("QUJD", 4, out, 2, &n) == -1,
 	    "b64: output bound checked before writing (3 into 2)");
-	ok(b64_decode("QUJDRA", 6, out, 4, &n) == 0 && n == 4 &&
-	    memcmp(out, "ABCD", 4) == 0, "b64: unpadded, exact room");
+	ok(b64_decode("QUJDRA==", 8, out, 4, &n) == 0 && n == 4 &&
+	    memcmp(out, "ABCD", 4) == 0, "b64: padded, exact room");
+	ok(b64_decode("QUJDRA", 6, out, 4, &n) == -1,
+	    "b64: unpadded refused (SECURITY.md: canonical padding)");
 	ok(b64_decode("QUJDRA==", 8, out, 3, &n) == -1,
 	    "b64: padded, one byte short of room");
 	ok(b64_decode("+/+/", 4, out, sizeof(out), &n) == 0 && n == 3 &&

@@ -9,6 +9,8 @@ static const char *const valid[] = {
 	"123456789012345678901234567890", "\"\"", "\"\\u00e9\\n\\\"\\\\\\/\"",
 	"true", "false", "null", "{\"a\":[1,{\"b\":null}],\"c\":\"d\"}",
 	"[\"\xc3\xa9\"]", "{\"a\":1,\"a\":2}", "[1 , 2 ,\n3]",
+	"\"\xc2\x80\xdf\xbf\"", "\"\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\"",
+	"\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"", "\"\\ud800\"",
 };
 
 static const char *const invalid[] = {
@@ -19,6 +21,12 @@ static const char *const invalid[] = {
 	"\"\\x41\"", "\"\\u12\"", "\"\\u12g4\"", "\"a\tb\"", "\"a\nb\"",
 	"\"\x01\"", "\"abc", "[1] [2]", "{} x", "[1]//c", "/*c*/[1]", "[1,,2]",
 	"{\"a\":1}}", "[[1]", "\"\\\"",
+	/* UTF-8 as RFC 3629 has it, nothing more. */
+	"\"\x80\"", "\"\xbf\"", "\"\xc0\xaf\"", "\"\xc1\xbf\"",
+	"\"\xe0\x80\xaf\"", "\"\xe0\x9f\xbf\"", "\"\xed\xa0\x80\"",
+	"\"\xed\xbf\xbf\"", "\"\xf0\x80\x80\xaf\"", "\"\xf0\x8f\xbf\xbf\"",
+	"\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xff\"",
+	"\"\xc3\"", "\"\xe2\x82\"", "\"\xc3\xa9\xa9\"", "[\xc3\xa9]",
 };
 
 int
@@ -47,5 +55,15 @@ main(void)
 	memset(deep, '[', 100);
 	ok(!jsonv_valid((unsigned char *)deep, 100, 8),
 	    "100 unclosed, no deeper than the bound");
+	{
+		size_t	m;
+
+		ok(jsonv_members((const unsigned char *)"{\"a\":1,\"a\":{"
+		    "\"b\":1,\"c\":2},\"d\":[{\"e\":1}]}", 39, 8, &m) &&
+		    m == 3, "members: the outermost object's, duplicates "
+		    "counted (%zu)", m);
+		ok(jsonv_members((const unsigned char *)"[{\"a\":1}]", 9, 8,
+		    &m) && m == 0, "members: 0 when not an object");
+	}
 	return tap_done();
 }

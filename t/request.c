@@ -471,6 +471,64 @@ test_refuse(struct req_ctx *ctx)
 	req_init(&in);
 	expect(ctx, &in, 422, "invalid_event", 1, "invalid UTF-8");
 	{
+		/* RFC 3629, not just "bytes json-c takes". */
+		static const char *const bad8[] = {
+			"{\"a\":\"\xc0\xaf\"}",		/* overlong '/' */
+			"{\"a\":\"\xe0\x80\xaf\"}",	/* overlong, 3 bytes */
+			"{\"a\":\"\xed\xa0\x80\"}",	/* U+D800 encoded */
+			"{\"a\":\"\xf4\x90\x80\x80\"}",	/* above U+10FFFF */
+			"{\"a\":\"\xf5\x80\x80\x80\"}",
+			"{\"a\":\"\xe2\x82\"}",		/* cut short */
+		};
+		size_t	i;
+
+		for (i = 0; i < sizeof(bad8) / sizeof(*bad8); i++) {
+			good(bad8[i]);
+			req_init(&in);
+			expect(ctx, &in, 422, "invalid_event", 1,
+			    "strict UTF-8: refused");
+		}
+	}
+	{
+		/* A key given twice in the envelope: json-c keeps the last;
+		   two parsers could read two envelopes.  The duplicate has
+		   the same value, so only the rule refuses it. */
+		struct sig_key	sk;
+		unsigned char	mac[SIG_LEN];
+		char		tag[64], *t;
+		size_t		n;
+
+		good("{\"k\":10}");
+		t = strstr(body, "\"tag\":\"");
+		snprintf(tag, sizeof(tag), "%s", t);
+		n = strlen(body);
+		snprintf(body + n - 1, sizeof(body) - n + 1, ",%s", tag);
+		sig_key_init(&sk, SIG_SECRET, strlen(SIG_SECRET));
+		sig_compute(&sk, ts, strlen(ts), body, strlen(body), mac);
+		sig_key_free(&sk);
+		sig_to_hex(mac, sigh);
+		req_init(&in);
+		expect(ctx, &in, 400, "malformed_body", 0,
+		    "a key twice in the envelope");
+	}
+	{
+		struct req_out	out;
+
+		/* A name with a NUL is no name: not "kyc" by its prefix. */
+		good("{\"event\":\"process.kyc.completed\\u0000.otp\"}");
+		req_init(&in);
+		req_handle(ctx, &in, &out);
+		ok(out.status == 200 && out.res == RES_OTHER,
+		    "event name with a NUL: other (got %d %s)", out.status,
+		    event_resource_name(out.res));
+		good("{\"event\":\"x\\u0000\",\"eventType\":\"identity\"}");
+		req_init(&in);
+		req_handle(ctx, &in, &out);
+		ok(out.status == 200 && out.res == RES_OTHER,
+		    "event with a NUL, eventType valid: still other (got %s)",
+		    event_resource_name(out.res));
+	}
+	{
 		char	deep[400];
 
 		memset(deep, '[', 200);

@@ -55,4 +55,53 @@ test_expect_success 'jsonv_valid gives JSON.parse verdict on every case' '
 	fi
 '
 
+# utf8: strings of bytes around every UTF-8 boundary; the verdict is the
+# WHATWG decoder's (TextDecoder, fatal: RFC 3629 exactly) and JSON.parse.
+node -e '
+	const dec = new TextDecoder("utf-8", { fatal: true });
+	const edges = [0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0,
+	    0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1,
+	    0xf3, 0xf4, 0xf5, 0xf7, 0xf8, 0xfe, 0xff];
+	const valid = ["\u00e9", "\u07ff", "\u0800", "\ud7ff", "\ue000",
+	    "\uffff", "\u{10000}", "\u{10ffff}"];
+	let seed = 4242;
+	const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648;
+	    return seed % n; };
+	const out = [];
+	for (let i = 0; i < 20000; i++) {
+		const parts = [Buffer.from("\"")];
+		for (let k = 1 + rnd(4); k > 0; k--) {
+			if (rnd(3) == 0)
+				parts.push(Buffer.from(valid[rnd(valid.length)]));
+			else {
+				const b = [];
+				for (let m = 1 + rnd(4); m > 0; m--)
+					b.push(edges[rnd(edges.length)]);
+				parts.push(Buffer.from(b));
+			}
+		}
+		parts.push(Buffer.from("\""));
+		const buf = Buffer.concat(parts);
+		let ok = 1;
+		try { JSON.parse(dec.decode(buf)); } catch (e) { ok = 0; }
+		out.push(buf.toString("hex") + " " + ok);
+	}
+	require("fs").writeFileSync("utf8", out.join("\n") + "\n");
+'
+
+test_expect_success 'Node made the UTF-8 cases: both verdicts well represented' '
+	[ "$(wc -l <utf8)" -eq 20000 ] &&
+	[ "$(grep -c " 1\$" utf8)" -gt 1000 ] &&
+	[ "$(grep -c " 0\$" utf8)" -gt 1000 ]
+'
+
+test_expect_success 'jsonv_valid gives TextDecoder(fatal) + JSON.parse verdict on every byte string' '
+	cut -d" " -f1 utf8 | "$CHECK" >got8 &&
+	cut -d" " -f2 utf8 | paste -d" " - got8 >both8 &&
+	if grep -v "^\(.\) \1\$" both8 >/dev/null; then
+		paste -d" " utf8 got8 | awk -F"[ ]" "\$2 != \$3" | head -n 5 >&2
+		false
+	fi
+'
+
 test_done
