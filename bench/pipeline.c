@@ -412,7 +412,7 @@ main(int argc, char *argv[])
 	    "encryption_secret = %s\nencryption_salt = %s\n"
 	    "timestamp_tolerance = 86400\nsync = none\n", dir, SIG_SECRET,
 	    ENC_SECRET, SALT);
-	if (fclose(fp) != 0)
+	if (fclose(fp) != 0 || chmod(conf, 0600) == -1)
 		fatal("cannot write the configuration");
 	if (config_load(conf, &cfg, err, sizeof(err)) == -1 ||
 	    config_prepare(&cfg, err, sizeof(err)) == -1 ||

@@ -19,6 +19,10 @@
 #define CONFIG_MAX_BODY_DEFAULT		(1024 * 1024)
 #define CONFIG_MAX_BODY_LIMIT		(64 * 1024 * 1024)
 #define CONFIG_FILE_MODE_DEFAULT	0640
+#define CONFIG_BODY_TIMEOUT_DEFAULT	30	/* seconds */
+#define CONFIG_BODY_TIMEOUT_MAX		3600
+#define CONFIG_QUARANTINE_DEFAULT	(256ULL * 1024 * 1024)
+#define CONFIG_QUARANTINE_LIMIT		(1024ULL * 1024 * 1024 * 1024)
 
 enum config_sync {
 	SYNC_FULL,
@@ -47,6 +51,8 @@ struct profile {
 	size_t		 max_body;
 	mode_t		 file_mode;
 	enum config_sync sync;
+	long		 body_timeout;	/* seconds for the whole body */
+	unsigned long long quarantine_max; /* bytes in quarantine/ */
 
 	/* Filled by config_prepare(). */
 	struct sig_key	 sig_keys[CONFIG_MAX_SECRETS];
@@ -88,6 +94,10 @@ int	config_prepare(struct config *cfg, char *err, size_t errlen);
 
 /* Free cfg, wiping every secret. */
 void	config_free(struct config *cfg);
+
+/* Parse "256m", "1g", "0" up to max bytes.  Returns 0 or -1. */
+int	config_parse_bytes(const char *s, unsigned long long max,
+	    unsigned long long *out);
 
 /* Parse "1m", "512k", "1048576".  Returns 0 or -1. */
 int	config_parse_size(const char *s, size_t *out);

@@ -39,7 +39,9 @@ enum {
 	SET_MAX_BODY = 1 << 2,
 	SET_FILE_MODE = 1 << 3,
 	SET_SYNC = 1 << 4,
-	SET_ALLOW_GROUP = 1 << 5
+	SET_ALLOW_GROUP = 1 << 5,
+	SET_BODY_TIMEOUT = 1 << 6,
+	SET_QUARANTINE = 1 << 7
 };
 
 struct parser {
@@ -49,6 +51,7 @@ struct parser {
 	size_t		 errlen;
 	int		 nerr;
 	int		 allow_group;
+	int		 inline_secret;	/* a secret written in the file */
 };
 
 static void	 perr(struct parser *, const char *, ...)
@@ -59,8 +62,6 @@ static int	 read_secret_file(struct parser *, const char *,
 static int	 decode_secret(struct parser *, const char *, struct secret *);
 static int	 add_secret(struct parser *, struct secret *, size_t *,
 		    const char *, const char *, int, int);
-static int	 parse_key(struct parser *, struct section *, const char *,
-		    char *);
 static int	 section_finish(struct parser *, struct section *,
 		    const struct section *, int);
 static void	 secret_free(struct secret *);
@@ -161,7 +162,9 @@ read_secret_file(struct parser *ps, const char *file, struct secret *out)
 	size_t		len = 0;
 	int		fd;
 
-	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO planted there must not hang the start. */
+	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
 		perr(ps, "%s: %s", file, strerror(errno));
 		return -1;
 	}
@@ -275,6 +278,33 @@ add_secret(struct parser *ps, struct secret *list, size_t *n,
 }
 
 int
+config_parse_bytes(const char *s, unsigned long long max,
+    unsigned long long *out)
+{
+	unsigned long long	 v, mul = 1;
+	char			*end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1024;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1024ULL * 1024 * 1024;
+	if (mul > 1)
+		end++;
+	if (*end != '\0' || v > max / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+int
 config_parse_size(const char *s, size_t *out)
 {
 	unsigned long long	 v;
@@ -312,98 +342,201 @@ set_once(struct parser *ps, struct section *sec, unsigned bit,
 	return 0;
 }
 
+/* The handlers of the keys: val is never empty; key is the table's. */
+typedef int (*key_fn)(struct parser *, struct section *, const char *,
+    const char *);
+
 static int
-parse_key(struct parser *ps, struct section *sec, const char *key, char *val)
+key_spool_dir(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	(void)key;
+	if (*val != '/') {
+		perr(ps, "spool_dir must be an absolute path");
+		return -1;
+	}
+	return (sec->p.spool_dir = strdup(val)) == NULL ? -1 : 0;
+}
+
+static int
+key_sig(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
 {
 	struct profile	*p = &sec->p;
-	char		*end;
-	long		 l;
-	int		 file = 0;
 
-	if (strcmp(key, "spool_dir") == 0) {
-		if (set_once(ps, sec, SET_SPOOL, key) == -1)
-			return -1;
-		if (*val != '/') {
-			perr(ps, "spool_dir must be an absolute path");
-			return -1;
-		}
-		return (p->spool_dir = strdup(val)) == NULL ? -1 : 0;
-	}
-	if (strcmp(key, "signature_secret") == 0 ||
-	    (file = strcmp(key, "signature_secret_file") == 0))
-		return add_secret(ps, p->sig, &p->nsig, key, val, file, 0);
-	if (strcmp(key, "encryption_secret") == 0 ||
-	    (file = strcmp(key, "encryption_secret_file") == 0)) {
-		struct secret	tmp[CONFIG_MAX_SECRETS];
-		size_t		n = p->nenc, i;
+	return add_secret(ps, p->sig, &p->nsig, key, val,
+	    strcmp(key, "signature_secret_file") == 0, 0);
+}
 
-		for (i = 0; i < n; i++)
-			tmp[i] = p->enc[i].secret;
-		if (add_secret(ps, tmp, &n, key, val, file, 1) == -1)
-			return -1;
-		p->enc[p->nenc++].secret = tmp[n - 1];
-		return 0;
+static int
+key_enc(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	struct profile	*p = &sec->p;
+	struct secret	 tmp[CONFIG_MAX_SECRETS];
+	size_t		 n = p->nenc, i;
+
+	for (i = 0; i < n; i++)
+		tmp[i] = p->enc[i].secret;
+	if (add_secret(ps, tmp, &n, key, val,
+	    strcmp(key, "encryption_secret_file") == 0, 1) == -1)
+		return -1;
+	p->enc[p->nenc++].secret = tmp[n - 1];
+	return 0;
+}
+
+static int
+key_salt(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	return add_secret(ps, sec->salts, &sec->nsalts, key, val,
+	    strcmp(key, "encryption_salt_file") == 0, 0);
+}
+
+/* A decimal number from lo to hi, or -1. */
+static long
+parse_long(const char *val, long lo, long hi)
+{
+	char	*end;
+	long	 l;
+
+	errno = 0;
+	l = strtol(val, &end, 10);
+	if (!isdigit((unsigned char)*val) || *end != '\0' || errno != 0 ||
+	    l < lo || l > hi)
+		return -1;
+	return l;
+}
+
+static int
+key_tolerance(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	(void)key;
+	if ((sec->p.tolerance = parse_long(val, 0,
+	    CONFIG_TOLERANCE_MAX)) == -1) {
+		perr(ps, "timestamp_tolerance: not a number of seconds from 0 "
+		    "to %ld", CONFIG_TOLERANCE_MAX);
+		return -1;
 	}
-	if (strcmp(key, "encryption_salt") == 0 ||
-	    (file = strcmp(key, "encryption_salt_file") == 0))
-		return add_secret(ps, sec->salts, &sec->nsalts, key, val,
-		    file, 0);
-	if (strcmp(key, "timestamp_tolerance") == 0) {
-		if (set_once(ps, sec, SET_TOLERANCE, key) == -1)
-			return -1;
-		errno = 0;
-		l = strtol(val, &end, 10);
-		if (!isdigit((unsigned char)*val) || *end != '\0' ||
-		    errno != 0 || l > CONFIG_TOLERANCE_MAX) {
-			perr(ps, "timestamp_tolerance: not a number of seconds "
-			    "from 0 to %ld", CONFIG_TOLERANCE_MAX);
-			return -1;
-		}
-		p->tolerance = l;
-		return 0;
+	return 0;
+}
+
+static int
+key_body_timeout(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	(void)key;
+	if ((sec->p.body_timeout = parse_long(val, 1,
+	    CONFIG_BODY_TIMEOUT_MAX)) == -1) {
+		perr(ps, "body_timeout: not a number of seconds from 1 to %d",
+		    CONFIG_BODY_TIMEOUT_MAX);
+		return -1;
 	}
-	if (strcmp(key, "max_body") == 0) {
-		if (set_once(ps, sec, SET_MAX_BODY, key) == -1)
-			return -1;
-		if (config_parse_size(val, &p->max_body) == -1) {
-			perr(ps, "max_body: not a size from 1 to 64m "
-			    "(bytes, or with a k or m suffix)");
-			return -1;
-		}
-		return 0;
+	return 0;
+}
+
+static int
+key_max_body(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	(void)key;
+	if (config_parse_size(val, &sec->p.max_body) == -1) {
+		perr(ps, "max_body: not a size from 1 to 64m (bytes, or with "
+		    "a k or m suffix)");
+		return -1;
 	}
-	if (strcmp(key, "file_mode") == 0) {
-		if (set_once(ps, sec, SET_FILE_MODE, key) == -1)
-			return -1;
-		errno = 0;
-		l = strtol(val, &end, 8);
-		if (!isdigit((unsigned char)*val) || *end != '\0' ||
-		    errno != 0 || l < 0 || (l & ~0666) || !(l & 0400)) {
-			/* Not "l > 0666": 0601 or 0500 would make rows
-			   executable. */
-			perr(ps, "file_mode: not an octal mode from 0400 to "
-			    "0666 (read and write bits only) readable by its "
-			    "owner");
-			return -1;
-		}
-		p->file_mode = (mode_t)l;
-		return 0;
+	return 0;
+}
+
+static int
+key_quarantine_max(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	(void)key;
+	if (config_parse_bytes(val, CONFIG_QUARANTINE_LIMIT,
+	    &sec->p.quarantine_max) == -1) {
+		perr(ps, "quarantine_max: not a size from 0 to 1024g (bytes, "
+		    "or with a k, m or g suffix)");
+		return -1;
 	}
-	if (strcmp(key, "sync") == 0) {
-		if (set_once(ps, sec, SET_SYNC, key) == -1)
-			return -1;
-		if (strcmp(val, "full") == 0)
-			p->sync = SYNC_FULL;
-		else if (strcmp(val, "none") == 0)
-			p->sync = SYNC_NONE;
-		else {
-			perr(ps, "sync: must be full or none");
-			return -1;
-		}
-		return 0;
+	return 0;
+}
+
+static int
+key_file_mode(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	char	*end;
+	long	 l;
+
+	(void)key;
+	errno = 0;
+	l = strtol(val, &end, 8);
+	/* Not "l > 0666": 0601 or 0500 would make rows executable. */
+	if (!isdigit((unsigned char)*val) || *end != '\0' || errno != 0 ||
+	    l < 0 || (l & ~0666) || !(l & 0400)) {
+		perr(ps, "file_mode: not an octal mode from 0400 to 0666 (read "
+		    "and write bits only) readable by its owner");
+		return -1;
 	}
-	perr(ps, "unknown key '%s'", key);
-	return -1;
+	sec->p.file_mode = (mode_t)l;
+	return 0;
+}
+
+static int
+key_sync(struct parser *ps, struct section *sec, const char *key,
+    const char *val)
+{
+	(void)key;
+	if (strcmp(val, "full") == 0)
+		sec->p.sync = SYNC_FULL;
+	else if (strcmp(val, "none") == 0)
+		sec->p.sync = SYNC_NONE;
+	else {
+		perr(ps, "sync: must be full or none");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every key there is.  once: the SET_* bit of a key given at most once
+ * per section (0: may repeat).  secret: an inline secret (the file must
+ * not be readable by others).
+ */
+static const struct config_key {
+	const char	*name;
+	key_fn		 fn;
+	unsigned	 once;
+	int		 secret;
+} config_keys[] = {
+	{ "spool_dir",			key_spool_dir,	SET_SPOOL, 0 },
+	{ "signature_secret",		key_sig,	0, 1 },
+	{ "signature_secret_file",	key_sig,	0, 0 },
+	{ "encryption_secret",		key_enc,	0, 1 },
+	{ "encryption_secret_file",	key_enc,	0, 0 },
+	{ "encryption_salt",		key_salt,	0, 0 },
+	{ "encryption_salt_file",	key_salt,	0, 0 },
+	{ "timestamp_tolerance",	key_tolerance,	SET_TOLERANCE, 0 },
+	{ "max_body",			key_max_body,	SET_MAX_BODY, 0 },
+	{ "file_mode",			key_file_mode,	SET_FILE_MODE, 0 },
+	{ "sync",			key_sync,	SET_SYNC, 0 },
+	{ "body_timeout",		key_body_timeout, SET_BODY_TIMEOUT, 0 },
+	{ "quarantine_max",		key_quarantine_max, SET_QUARANTINE, 0 },
+	{ "allow_group_readable_secrets", NULL,		0, 0 },
+};
+
+/* The table's entry for key, or NULL: an unknown key. */
+static const struct config_key *
+config_key(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (strcmp(key, config_keys[i].name) == 0)
+			return &config_keys[i];
+	return NULL;
 }
 
 /*
@@ -457,6 +590,10 @@ section_finish(struct parser *ps, struct section *sec,
 			p->file_mode = t->file_mode;
 		if (!(sec->set & SET_SYNC))
 			p->sync = t->sync;
+		if (!(sec->set & SET_BODY_TIMEOUT))
+			p->body_timeout = t->body_timeout;
+		if (!(sec->set & SET_QUARANTINE))
+			p->quarantine_max = t->quarantine_max;
 	}
 	if (p->spool_dir == NULL)
 		bad |= 1;
@@ -487,6 +624,8 @@ section_init(struct section *sec, const char *name, int line)
 	sec->p.max_body = CONFIG_MAX_BODY_DEFAULT;
 	sec->p.file_mode = CONFIG_FILE_MODE_DEFAULT;
 	sec->p.sync = SYNC_FULL;
+	sec->p.body_timeout = CONFIG_BODY_TIMEOUT_DEFAULT;
+	sec->p.quarantine_max = CONFIG_QUARANTINE_DEFAULT;
 	return (sec->p.name = strdup(name)) == NULL ? -1 : 0;
 }
 
@@ -552,10 +691,55 @@ parse_header(struct parser *ps, char *s, struct section *secs, size_t nsecs)
 	return name;
 }
 
+/* One "key = value" line s of the section sec. */
+static void
+parse_kv(struct parser *ps, struct section *sec, int top, char *s,
+    int *seen_file)
+{
+	const struct config_key	*k;
+	char			*eq, *key, *val;
+
+	if ((eq = strchr(s, '=')) == NULL) {
+		perr(ps, "expected key = value");
+		return;
+	}
+	*eq = '\0';
+	key = trim(s);
+	val = trim(eq + 1);
+	/* Never quote an unknown key: a secret may have been pasted there
+	   (a base64 secret's '=' padding reads as "key = value"). */
+	if ((k = config_key(key)) == NULL) {
+		perr(ps, "unknown key (not shown: it may hold a secret)");
+		return;
+	}
+	if (strlen(k->name) > 5 && strcmp(k->name + strlen(k->name) - 5,
+	    "_file") == 0)
+		*seen_file = 1;
+	if (k->fn == NULL) {		/* allow_group_readable_secrets */
+		if (!top || *seen_file) {
+			perr(ps, "%s belongs at the top, before any *_file "
+			    "key", k->name);
+			return;
+		}
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+			perr(ps, "%s: must be yes or no", k->name);
+		ps->allow_group = strcmp(val, "yes") == 0;
+		return;
+	}
+	if (*val == '\0') {
+		perr(ps, "%s: empty value", k->name);
+		return;
+	}
+	if (k->once != 0 && set_once(ps, sec, k->once, k->name) == -1)
+		return;
+	ps->inline_secret |= k->secret;
+	(void)k->fn(ps, sec, k->name, val);
+}
+
 static int
 parse_lines(struct parser *ps, FILE *fp, struct section *secs, size_t *nsecs)
 {
-	char	 buf[CONFIG_MAX_LINE + 2], *s, *eq, *key, *val;
+	char	 buf[CONFIG_MAX_LINE + 2], *s, *name;
 	int	 seen_file = 0, skip = 0;
 	size_t	 len;
 
@@ -564,50 +748,27 @@ parse_lines(struct parser *ps, FILE *fp, struct section *secs, size_t *nsecs)
 		len = strlen(buf);
 		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
 			perr(ps, "line longer than %d bytes", CONFIG_MAX_LINE);
+			OPENSSL_cleanse(buf, sizeof(buf));
 			return -1;
 		}
 		s = trim(buf);
 		if (*s == '\0' || *s == '#')
 			continue;
 		if (*s == '[') {
-			if ((key = parse_header(ps, s, secs, *nsecs)) == NULL) {
+			if ((name = parse_header(ps, s, secs, *nsecs)) ==
+			    NULL) {
 				skip = 1;	/* its keys would mislead */
 				continue;
 			}
 			skip = 0;
-			if (section_init(&secs[*nsecs], key, ps->line) == -1)
+			if (section_init(&secs[*nsecs], name, ps->line) == -1)
 				return -1;
 			(*nsecs)++;
 			continue;
 		}
-		if ((eq = strchr(s, '=')) == NULL) {
-			perr(ps, "expected key = value");
-			continue;
-		}
-		*eq = '\0';
-		key = trim(s);
-		val = trim(eq + 1);
-		if (skip)
-			continue;
-		if (strlen(key) > 5 && strcmp(key + strlen(key) - 5,
-		    "_file") == 0)
-			seen_file = 1;
-		if (strcmp(key, "allow_group_readable_secrets") == 0) {
-			if (*nsecs > 1 || seen_file) {
-				perr(ps, "%s belongs at the top, before any "
-				    "*_file key", key);
-				continue;
-			}
-			if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
-				perr(ps, "%s: must be yes or no", key);
-			ps->allow_group = strcmp(val, "yes") == 0;
-			continue;
-		}
-		if (*val == '\0') {
-			perr(ps, "%s: empty value", key);
-			continue;
-		}
-		(void)parse_key(ps, &secs[*nsecs - 1], key, val);
+		if (!skip)
+			parse_kv(ps, &secs[*nsecs - 1], *nsecs == 1, s,
+			    &seen_file);
 		OPENSSL_cleanse(buf, sizeof(buf));
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
@@ -619,10 +780,28 @@ parse_lines(struct parser *ps, FILE *fp, struct section *secs, size_t *nsecs)
 	return 0;
 }
 
+/*
+ * Inline secrets in a file others may read are refused: the file's
+ * group may read it (the service's group), others may not.
+ */
+static void
+check_file_mode(struct parser *ps, FILE *fp)
+{
+	struct stat	st;
+
+	if (!ps->inline_secret || fstat(fileno(fp), &st) == -1 ||
+	    !(st.st_mode & S_IRWXO))
+		return;
+	ps->line = 0;
+	perr(ps, "holds secrets and is readable by others (mode %04o): "
+	    "chmod o-rwx it, or move the secrets to *_file keys",
+	    (unsigned)(st.st_mode & 07777));
+}
+
 int
 config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
-	struct parser	 ps = { path, 0, err, errlen, 0, 0 };
+	struct parser	 ps = { path, 0, err, errlen, 0, 0, 0 };
 	struct section	*secs;
 	size_t		 nsecs = 0, i;
 	FILE		*fp;
@@ -644,6 +823,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	nsecs = 1;
 	if (parse_lines(&ps, fp, secs, &nsecs) == -1)
 		ps.nerr++;
+	check_file_mode(&ps, fp);
 	fclose(fp);
 
 	/* The top level must be complete unless profiles carry the keys. */

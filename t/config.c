@@ -262,7 +262,8 @@ test_errors(void)
 {
 	struct config	cfg;
 
-	refused(BASE "colour = blue\n", "unknown key 'colour'", "unknown key");
+	refused(BASE "colour = blue\n", "unknown key", "unknown key");
+	ok(strstr(err, "colour") == NULL, "an unknown key is not quoted");
 	refused(BASE "colour = blue\n", "hw.conf:5:", "errors name file "
 	    "and line");
 	refused("signature_secret = a\nencryption_secret = c2VjcmV0\n"
@@ -292,16 +293,90 @@ test_errors(void)
 	    "encryption_secret = c2VjcmV0\nencryption_salt = s\n",
 	    "absolute", "relative spool_dir");
 	/* Every problem is reported, not only the first. */
-	refused(BASE "a = 1\nb = 2\n", "unknown key 'b'",
+	refused(BASE "a = 1\nb = 2\n", "hw.conf:6: unknown key",
 	    "every error reported");
 	ok(config_load("/nonexistent/hw.conf", &cfg, err, sizeof(err)) ==
 	    -1 && strstr(err, "/nonexistent/hw.conf") != NULL,
 	    "missing file named");
 	ok(strstr(err, "sig-one") == NULL, "no secret in error text");
-	refused(BASE "signature_secret = x\ncolour = 1\n", "colour",
+	refused(BASE "signature_secret = x\ncolour = 1\n", "hw.conf:6:",
 	    "error after a secret");
 	ok(strstr(err, "sig-one") == NULL && strstr(err, "c2VjcmV0") == NULL,
 	    "errors never quote secrets");
+}
+
+/* The review's two leaks: neither a line's text nor a key is quoted. */
+static void
+test_no_quoting(void)
+{
+	struct config	 cfg;
+	struct stat	 st;
+	char		 text[1024], fifo[300];
+
+	refused(BASE "WhQIW144O6v5/Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA==\n",
+	    "hw.conf:5: unknown key", "a base64 secret on a line of its own");
+	ok(strstr(err, "WhQIW144") == NULL, "... and it is not quoted");
+	refused(BASE "signature_secret whsec_LEAKEDSECRET=x\n",
+	    "hw.conf:5: unknown key", "a key with a secret pasted in");
+	ok(strstr(err, "LEAKED") == NULL, "... and it is not quoted");
+	/* Inline secrets in a world-readable file: refused. */
+	write_file("hw.conf", BASE, 0644);
+	ok(config_load(path, &cfg, err, sizeof(err)) == -1 &&
+	    strstr(err, "readable by others") != NULL,
+	    "inline secrets, mode 0644: refused");
+	write_file("hw.conf", BASE, 0640);
+	if (ok(config_load(path, &cfg, err, sizeof(err)) == 0,
+	    "inline secrets, mode 0640: group may read"))
+		config_free(&cfg);
+	snprintf(text, sizeof(text), "spool_dir = /s\n"
+	    "signature_secret_file = %s/sig\nencryption_secret_file = %s/enc\n"
+	    "encryption_salt = s\n", dir, dir);
+	write_file("sig", "sig-one\n", 0600);
+	write_file("enc", "c2VjcmV0\n", 0600);
+	write_file("hw.conf", text, 0644);
+	if (ok(config_load(path, &cfg, err, sizeof(err)) == 0,
+	    "secrets in files, the file 0644: fine"))
+		config_free(&cfg);
+	/* A FIFO as a secret file: refused at once, not waited on. */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ok(mkfifo(fifo, 0600) == 0 && stat(fifo, &st) == 0, "made a FIFO");
+	snprintf(text, sizeof(text), BASE "signature_secret_file = %s\n",
+	    fifo);
+	refused(text, "not a regular file", "a FIFO as a secret file");
+}
+
+static void
+test_new_keys(void)
+{
+	struct config	 cfg;
+	struct profile	*p;
+
+	if (ok(load(BASE, &cfg) == 0, "defaults of the new keys")) {
+		p = config_profile(&cfg, NULL);
+		is_int(p->body_timeout, 30, "body_timeout defaults to 30");
+		ok(p->quarantine_max == 256ULL * 1024 * 1024,
+		    "quarantine_max defaults to 256m");
+		config_free(&cfg);
+	}
+	if (ok(load(BASE "body_timeout = 5\nquarantine_max = 2g\n"
+	    "[profile b]\nquarantine_max = 0\n", &cfg) == 0, "set them")) {
+		p = config_profile(&cfg, NULL);
+		is_int(p->body_timeout, 5, "body_timeout 5");
+		ok(p->quarantine_max == 2ULL << 30, "quarantine_max 2g");
+		p = config_profile(&cfg, "b");
+		ok(p != NULL && p->body_timeout == 5 && p->quarantine_max == 0,
+		    "a profile inherits body_timeout, overrides quarantine_max");
+		config_free(&cfg);
+	}
+	refused(BASE "body_timeout = 0\n", "body_timeout", "body_timeout 0");
+	refused(BASE "body_timeout = 3601\n", "body_timeout",
+	    "body_timeout over an hour");
+	refused(BASE "quarantine_max = 2t\n", "quarantine_max",
+	    "quarantine_max with t");
+	refused(BASE "quarantine_max = 1025g\n", "quarantine_max",
+	    "quarantine_max over 1024g");
+	refused(BASE "body_timeout = 5\nbody_timeout = 6\n", "given twice",
+	    "body_timeout twice");
 }
 
 static void
@@ -321,6 +396,7 @@ test_sizes(void)
 int
 main(void)
 {
+	alarm(60);	/* a hang (a FIFO opened blocking) fails, not waits */
 	if (mkdtemp(dir) == NULL)
 		return 99;
 	snprintf(path, sizeof(path), "%s/hw.conf", dir);
@@ -333,6 +409,8 @@ main(void)
 	test_profiles();
 	test_files();
 	test_errors();
+	test_no_quoting();
+	test_new_keys();
 	test_sizes();
 	{
 		char cmd[300];

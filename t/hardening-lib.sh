@@ -29,7 +29,7 @@ hw_conf() {
 		echo "encryption_secret = $HW_ENC_SECRET"
 		echo "encryption_salt = $HW_SALT"
 		for _l in "$@"; do echo "$_l"; done
-	} >"$_f"
+	} >"$_f" && chmod 600 "$_f"
 }
 
 # Split humanos-send --print output (headers, blank line, body).
@@ -118,7 +118,9 @@ hw_every_status() {
 	    hw_cgi nosig && hw_expect nosig 401 missing_signature || return 1
 	: >nots.ts && cp ok.body nots.body && cp ok.sig nots.sig &&
 	    hw_cgi nots && hw_expect nots 401 missing_timestamp || return 1
-	$_send --sample consent --timestamp 1000000000000 --print >stale.req &&
+	# An hour late: kept in quarantine (not older than the retention).
+	$_send --sample consent --timestamp $(( $(date +%s) * 1000 - 3600000 )) \
+	    --print >stale.req &&
 	    hw_split stale && hw_cgi stale &&
 	    hw_expect stale 401 stale_timestamp || return 1
 	cp ok.ts get.ts && cp ok.sig get.sig && : >get.body &&

@@ -283,6 +283,7 @@ signature_secret = forms-sig
 encryption_secret = 3q2+78r+ur7K/u/e3q2+78r+ur7K/u/e3q2+78r+ur4=
 encryption_salt = forms-salt
 EOF
+chmod 600 cfg
 
 test_expect_success '-c CONFIG uses the top level, first secret' '
 	"$HW_SEND" -c cfg --sample kyc >r &&
@@ -317,7 +318,7 @@ test_expect_success 'config errors are EX_CONFIG with a message' '
 	grep -q "no-such.conf" err &&
 	echo "bogus_key = 1" >bad.conf &&
 	expect_exit 78 "$HW_SEND" -c bad.conf --sample kyc &&
-	grep -q "bogus_key" err &&
+	grep -q "bad.conf:1: unknown key" err && ! grep -q bogus_key err &&
 	expect_exit 78 env HUMANOS_WEBHOOK_CONFIG="$TRASH/none.conf" \
 	    "$HW_SEND" --sample kyc &&
 	grep -q "none.conf" err && grep -q -- "--signature-secret" err

@@ -174,7 +174,7 @@ test_expect_success '--help and --version' '
 write_config() {
 	printf "%s\n" "spool_dir = $1" "signature_secret = s" \
 	    "encryption_secret = ZW5jcnlwdGlvbnNlY3JldA==" \
-	    "encryption_salt = salt" >"$2"
+	    "encryption_salt = salt" >"$2" && chmod 600 "$2"
 }
 
 test_expect_success '-c CONFIG finds the spool; -c and -d exclude each other' '
@@ -188,7 +188,7 @@ test_expect_success '-c CONFIG finds the spool; -c and -d exclude each other' '
 	test $rc -eq 64 &&
 	echo "bogus_key = 1" >>conf &&
 	rc=0; "$HW_SPOOL" -c conf ls 2>err || rc=$? &&
-	test $rc -eq 78 && grep bogus_key err
+	test $rc -eq 78 && grep "conf:5: unknown key" err
 '
 
 test_expect_success 'profiles: top level spool by default, --profile picks one' '
@@ -206,7 +206,7 @@ test_expect_success 'profiles without a top-level spool_dir: --profile needed' '
 	printf "%s\n" "signature_secret = s" \
 	    "encryption_secret = ZW5jcnlwdGlvbnNlY3JldA==" \
 	    "encryption_salt = salt" "[profile a]" "spool_dir = $S" \
-	    "[profile b]" "spool_dir = $S2" >split &&
+	    "[profile b]" "spool_dir = $S2" >split && chmod 600 split &&
 	rc=0; "$HW_SPOOL" -c split ls 2>err || rc=$? &&
 	test $rc -eq 64 && grep -- "--profile" err &&
 	"$HW_SPOOL" -c split --profile b ls >out &&
