@@ -77,6 +77,12 @@ int	req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags,
 	    char *err, size_t errlen);
 void	req_ctx_free(struct req_ctx *ctx);
 
+/*
+ * The root directories of the spools ctx holds open, into fds (room for
+ * max): what the sandbox leaves reachable.  Returns how many.
+ */
+size_t	req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max);
+
 /* The largest max_body of any profile: how much a caller must read. */
 size_t	req_max_body(const struct req_ctx *ctx, const char *profile);
 

@@ -43,12 +43,15 @@ size_t	row_event_line(char *buf, size_t buflen, const char *id,
 /*
  * The quarantine row for a delivery whose signature verified but which
  * could not be spooled as an event: the reason (an error code), the
- * headers that were signed, and the raw body in base64.  Never any
- * decrypted content.
+ * headers that were signed, the body's size ("body_bytes") and, when
+ * whole, the raw body in base64 ("body_base64"); else "body_kept":false
+ * (over quarantine_max: the id, the body's SHA-256, still names it).
+ * Never any decrypted content.
  */
 struct json_object *row_quarantine(const char *id, const char *reason,
 	    int status, const struct row_meta *m, const char *signature,
-	    const char *content_type, const void *body, size_t bodylen);
+	    const char *content_type, const void *body, size_t bodylen,
+	    int whole);
 
 /*
  * Serialise obj as one line of JSON (no newline: spool_put adds it).

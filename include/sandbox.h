@@ -8,6 +8,11 @@
  * the system calls that takes; any other call fails with EPERM instead of
  * running: no execve, no new sockets (no connect-back), no ptrace, no
  * fork, no chmod/chown by path, no setuid, no mount, no PROT_EXEC memory.
+ * Where the kernel has Landlock (any ABI; the rights of the newest it
+ * offers are used), the paths are confined too: below the spool
+ * directories a worker may read, write, create and remove files and
+ * directories (and, ABI 2 on, link and rename between them); anywhere
+ * else it can read nothing, write nothing, create nothing.
  */
 #ifndef HW_SANDBOX_H
 #define HW_SANDBOX_H
@@ -19,12 +24,15 @@
 
 /*
  * Confine the calling process for good (it cannot be undone, and is
- * inherited by children).  Without libseccomp, or with
- * $HUMANOS_NO_SANDBOX=1, log once that there is no sandbox and return 0.
- * Returns 0, or -1 with err set (the filter could not be installed: the
- * caller should refuse to serve).
+ * inherited by children).  dirs: ndirs open directories (the spool
+ * roots; -1 entries are skipped) below which files may be used.  Without
+ * Landlock in the kernel or without libseccomp, log once what is missing
+ * and go on with the other; with $HUMANOS_NO_SANDBOX=1, log once and
+ * return 0.  Returns 0, or -1 with err set (it could not be installed:
+ * the caller should refuse to serve).
  */
-int	sandbox_enter(char *err, size_t errlen);
+int	sandbox_enter(const int *dirs, size_t ndirs, char *err,
+	    size_t errlen);
 
 /* Whether this build can confine (it has libseccomp). */
 int	sandbox_available(void);

@@ -15,6 +15,14 @@
  * So a record never exists without its row.  Once published, the record is
  * replaced by an empty file, so that no event content stays in .ids/ after
  * the row is consumed.
+ *
+ * Ownership (SPEC section 7): the spool's owner is the uid:gid of its root.
+ * Whatever the writer creates (rows, records, directories, .seq) is given
+ * to it with file_mode (directories: file_mode plus x where it has r),
+ * whoever we run as; a record shares its row's inode, which is given away
+ * before it is linked.  What it finds is never given away: an existing
+ * .seq is opened only when it is a regular file with one link, owned by
+ * the spool's owner or by us.
  */
 #ifndef HW_SPOOL_H
 #define HW_SPOOL_H
@@ -31,6 +39,14 @@
 #define SPOOL_NAME_MAX	64	/* row file name, with ".json" */
 #define SPOOL_IDS_DIR	".ids"
 #define SPOOL_SEQ_FILE	".seq"
+/* .seq holds two shared counters: the arrival sequence, and the bytes the
+   quarantine holds (counted at start, added to by every writer). */
+#define SPOOL_SEQ_ARRIVAL 0
+#define SPOOL_SEQ_QBYTES 1
+#define SPOOL_SEQ_SIZE	(2 * sizeof(uint64_t))
+#define SPOOL_QSCAN_EVERY 60	/* seconds between recounts when full */
+#define SPOOL_RECORD_KEEP (7 * 86400)	/* exactly-once records live at
+					   least this long (SPEC section 7) */
 
 struct spool {
 	char		*root;
@@ -39,8 +55,13 @@ struct spool {
 	int		 tmpfd[RES__COUNT];
 	int		 newfd[RES__COUNT];
 	uint64_t	*seq;		/* shared mapping of SPOOL/.seq */
+	time_t		 qscan;		/* last recount of the quarantine */
 	mode_t		 file_mode;
 	int		 chmod;		/* the umask takes bits of file_mode */
+	uid_t		 uid;		/* the spool's owner: its root's */
+	gid_t		 gid;
+	uid_t		 euid;		/* who we are, learnt at spool_open() */
+	int		 adopt;		/* we are not uid:gid: give rows away */
 	enum config_sync sync;
 };
 
@@ -52,7 +73,9 @@ enum spool_status {
 
 /*
  * Open (creating what is missing) the spool at root.  Rows get file_mode
- * whatever the umask.  Returns 0, or -1 with err set.
+ * whatever the umask, and the owner of root whoever we run as.  Refuses a
+ * .seq that is not a regular file with one link owned by root's owner or
+ * by us.  Returns 0, or -1 with err set.
  */
 int	spool_open(struct spool *sp, const char *root, mode_t file_mode,
 	    enum config_sync sync, char *err, size_t errlen);
@@ -89,7 +112,26 @@ int	spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX]);
  */
 int	spool_adopt(int fd, uid_t uid, gid_t gid, mode_t mode);
 
-/* Whether root is a spool we can write (for --check-config). */
+/*
+ * Whether the event key was spooled already: 1 (its record exists and is
+ * durable), 0 (never seen), -1 (cannot tell).
+ */
+int	spool_seen(struct spool *sp, const char *key);
+
+/*
+ * Whether the quarantine has room for need more bytes under max.  The
+ * count is shared by every process on the spool, made at start, added to
+ * by spool_quarantine_add() and made again (once a minute at most) when
+ * it says full.  Returns 1 or 0.
+ */
+int	spool_quarantine_room(struct spool *sp, unsigned long long max,
+	    size_t need);
+void	spool_quarantine_add(struct spool *sp, size_t n);
+
+/*
+ * Whether root is a spool we can write, as the user we run as (for
+ * --check-config and the start): spool_open() and a real write.
+ */
 int	spool_check(const char *root, mode_t file_mode, char *err,
 	    size_t errlen);
 

@@ -39,7 +39,13 @@ struct worker {
 static volatile sig_atomic_t quit;
 
 static void	usage(FILE *, int) __attribute__((noreturn));
-static int	check_config(const char *);
+static void	parse_args(int, char *[], struct server_opts *, const char **,
+		    int *);
+static int	start_load(const char *, struct config *);
+static int	start_drop(const struct server_opts *, char *, size_t);
+static int	start_spools(struct config *, const char *);
+static int	check_config(const char *, const struct server_opts *);
+static int	serve(struct config *, const struct server_opts *, int);
 static int	worker_init(struct worker *, struct config *, int, int);
 static int	worker_loop(void *);
 static int	serve_cgi(struct config *);
@@ -55,7 +61,8 @@ usage(FILE *fp, int status)
 	    "[--workers N]\n"
 	    "                       [--user USER] [--group GROUP] "
 	    "[--socket-owner USER[:GROUP]] [--socket-mode MODE]\n"
-	    "       humanos-webhook [-c FILE] --check-config\n"
+	    "       humanos-webhook [-c FILE] --check-config [--user USER] "
+	    "[--group GROUP]\n"
 	    "       humanos-webhook --version | --help\n"
 	    "\n"
 	    "Without --listen it serves FastCGI on fd 0 (spawn-fcgi, "
@@ -73,32 +80,85 @@ on_term(int sig)
 	quit = 1;
 }
 
-/* Report every problem of the configuration; 0 if there is none. */
+/*
+ * Start-up, step by step; the real start and --check-config take the
+ * same steps.  Secret files may be root's alone: the configuration is read
+ * as the starting user, before privileges are dropped.
+ */
 static int
-check_config(const char *path)
+start_load(const char *path, struct config *cfg)
+{
+	char	err[CONFIG_ERR_MAX];
+
+	if (config_load(path, cfg, err, sizeof(err)) == -1) {
+		fputs(err, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Become --user (--listen, or --user, as root); err names the problem. */
+static int
+start_drop(const struct server_opts *so, char *err, size_t errlen)
+{
+	if (so->listen == NULL && so->user == NULL)
+		return 0;
+	return server_drop_privileges(so, err, errlen);
+}
+
+/*
+ * Whether every usable profile's spool can be written, as the user we now
+ * run as, with a real write.  Each failure is reported: on stderr prefixed
+ * with path (--check-config), else logged, and then the first one only.
+ */
+static int
+start_spools(struct config *cfg, const char *path)
+{
+	char	err[CONFIG_ERR_MAX];
+	size_t	i;
+	int	bad = 0;
+
+	for (i = 0; i < cfg->nprofiles; i++) {
+		struct profile *p = &cfg->profiles[i];
+
+		if (config_profile(cfg, p->name) == NULL ||
+		    spool_check(p->spool_dir, p->file_mode, err,
+		    sizeof(err)) == 0)
+			continue;
+		bad = 1;
+		if (path == NULL) {
+			hwlog("profile %s: %s", p->name, err);
+			break;
+		}
+		fprintf(stderr, "%s: profile %s: %s\n", path, p->name, err);
+	}
+	return bad ? -1 : 0;
+}
+
+/*
+ * Report every problem of the configuration; 0 if there is none.  As the
+ * real start: read as the starting user, the spools checked as --user.
+ */
+static int
+check_config(const char *path, const struct server_opts *so)
 {
 	struct config	 cfg;
 	char		 err[CONFIG_ERR_MAX];
 	size_t		 i;
 	int		 bad = 0, usable = 0;
 
-	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
-		fputs(err, stderr);
+	if (start_load(path, &cfg) == -1)
+		return EX_CONFIG;
+	if (start_drop(so, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		config_free(&cfg);
 		return EX_CONFIG;
 	}
-	for (i = 0; i < cfg.nprofiles; i++) {
-		struct profile *p = &cfg.profiles[i];
-
-		if (config_profile(&cfg, p->name) == NULL)
-			continue;
-		usable++;
-		if (spool_check(p->spool_dir, p->file_mode, err,
-		    sizeof(err)) == -1) {
-			fprintf(stderr, "%s: profile %s: %s\n", path, p->name,
-			    err);
-			bad = 1;
-		}
-	}
+	for (i = 0; i < cfg.nprofiles; i++)
+		if (config_profile(&cfg, cfg.profiles[i].name) != NULL)
+			usable++;
+	if (start_spools(&cfg, path) == -1)
+		bad = 1;
 	if (!bad && config_prepare(&cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		bad = 1;
@@ -304,6 +364,8 @@ worker_loop(void *arg)
 }
 
 /* One request as a CGI program: the environment and stdin. */
+static int	 worker_sandbox(const struct worker *, char *, size_t);
+
 static int
 serve_cgi(struct config *cfg)
 {
@@ -320,7 +382,7 @@ serve_cgi(struct config *cfg)
 	if (worker_init(&w, cfg, -1, REQ_SPOOL_LATE) == -1)
 		goto unavailable;
 	/* Confined before a byte of the request is read. */
-	if (sandbox_enter(body, sizeof(body)) == -1) {
+	if (worker_sandbox(&w, body, sizeof(body)) == -1) {
 		hwlog("%s", body);
 		worker_free(&w);
 		goto unavailable;
@@ -370,6 +432,17 @@ unavailable:
 	return 0;
 }
 
+/* Confine the worker to its spools (and its system calls). */
+static int
+worker_sandbox(const struct worker *w, char *err, size_t errlen)
+{
+	int	dirs[CONFIG_MAX_PROFILES + 1];
+	size_t	n;
+
+	n = req_ctx_dirs(&w->ctx, dirs, sizeof(dirs) / sizeof(dirs[0]));
+	return sandbox_enter(dirs, n, err, errlen);
+}
+
 struct worker_start {
 	struct config	*cfg;
 	int		 fd;
@@ -385,7 +458,7 @@ worker_run(struct config *cfg, int fd)
 
 	if (worker_init(&w, cfg, fd, 0) == -1)
 		return EX_TEMPFAIL;
-	if (sandbox_enter(err, sizeof(err)) == -1) {
+	if (worker_sandbox(&w, err, sizeof(err)) == -1) {
 		hwlog("%s", err);
 		worker_free(&w);
 		return EX_OSERR;
@@ -418,8 +491,10 @@ parse_mode(const char *s, mode_t *mode)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* The options; exits on a bad one. */
+static void
+parse_args(int argc, char *argv[], struct server_opts *so, const char **path,
+    int *check)
 {
 	static const struct option longopts[] = {
 		{ "check-config", no_argument, NULL, 'C' },
@@ -434,52 +509,48 @@ main(int argc, char *argv[])
 		{ "workers", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct server_opts	 so = { NULL, NULL, NULL, NULL, 0660, 0 };
-	struct config		 cfg;
-	const char		*path = NULL;
-	char			 err[CONFIG_ERR_MAX], *end;
-	int			 ch, check = 0, fd = -1, rc;
+	char	*end;
+	int	 ch;
 
-	hwlog_init("humanos-webhook");
 	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':
-			check = 1;
+			*check = 1;
 			break;
 		case 'c':
-			path = optarg;
+			*path = optarg;
 			break;
 		case 'g':
-			so.group = optarg;
+			so->group = optarg;
 			break;
 		case 'h':
 			usage(stdout, 0);
 		case 'l':
-			so.listen = optarg;
+			so->listen = optarg;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &so.socket_mode) == -1) {
+			if (parse_mode(optarg, &so->socket_mode) == -1) {
 				fprintf(stderr, "humanos-webhook: bad "
 				    "--socket-mode %s\n", optarg);
-				return EX_USAGE;
+				exit(EX_USAGE);
 			}
 			break;
 		case 'o':
-			so.socket_owner = optarg;
+			so->socket_owner = optarg;
 			break;
 		case 'u':
-			so.user = optarg;
+			so->user = optarg;
 			break;
 		case 'V':
 			printf("humanos-webhook %s\n", PACKAGE_VERSION);
-			return 0;
+			exit(0);
 		case 'w':
-			so.workers = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || so.workers < 1 ||
-			    so.workers > SERVER_MAX_WORKERS) {
+			so->workers = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || so->workers < 1 ||
+			    so->workers > SERVER_MAX_WORKERS) {
 				fprintf(stderr, "humanos-webhook: --workers "
 				    "takes 1 to %d\n", SERVER_MAX_WORKERS);
-				return EX_USAGE;
+				exit(EX_USAGE);
 			}
 			break;
 		default:
@@ -488,10 +559,53 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, EX_USAGE);
+}
+
+/* Serve on fd (-1: none bound or passed), as the user we now run as. */
+static int
+serve(struct config *cfg, const struct server_opts *so, int fd)
+{
+	struct worker_start ws = { cfg, fd };
+
+	if (fd == -1 && FCGX_IsCGI())
+		return serve_cgi(cfg);
+	if (fd == -1)
+		ws.fd = 0;		/* spawn-fcgi, mod_fcgid */
+	if (FCGX_Init() != 0) {
+		hwlog("cannot initialise libfcgi");
+		return EX_SOFTWARE;
+	}
+	/* One process: whoever started us runs as many as it wants. */
+	if (so->workers == 0 && so->listen == NULL)
+		return worker_run(cfg, ws.fd);
+	/*
+	 * An unwritable spool (read-only, permissions) is an error at start:
+	 * checked here, as the workers' user, with a real write, rather than
+	 * forking workers that die as they start, again and again, while the
+	 * web server's requests wait (fastcgi_read_timeout, then 504).  Each
+	 * worker opens the spool, and recovers it, as it starts.
+	 */
+	if (start_spools(cfg, NULL) == -1)
+		return EX_CANTCREAT;
+	return server_supervise(so->workers ? so->workers : 1, worker_start,
+	    &ws);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct server_opts	 so = { NULL, NULL, NULL, NULL, 0660, 0 };
+	struct config		 cfg;
+	const char		*path = NULL;
+	char			 err[CONFIG_ERR_MAX];
+	int			 check = 0, fd = -1, rc;
+
+	hwlog_init("humanos-webhook");
+	parse_args(argc, argv, &so, &path, &check);
 	if (path == NULL)
 		path = config_default_path();
 	if (check)
-		return check_config(path);
+		return check_config(path, &so);
 
 	/* Bind first: a socket below /run may need root. */
 	if (so.listen != NULL && (fd = server_listen(&so, err,
@@ -501,63 +615,16 @@ main(int argc, char *argv[])
 	}
 	if (fd == -1)
 		fd = server_systemd_fd();
-	/* Secret files may be root's alone: read them before dropping it. */
-	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
-		fputs(err, stderr);
+	if (start_load(path, &cfg) == -1)
 		return EX_CONFIG;
-	}
 	if (config_prepare(&cfg, err, sizeof(err)) == -1) {
 		hwlog("%s", err);
 		rc = EX_CONFIG;
-		goto done;
-	}
-	if ((so.listen != NULL || so.user != NULL) &&
-	    server_drop_privileges(&so, err, sizeof(err)) == -1) {
+	} else if (start_drop(&so, err, sizeof(err)) == -1) {
 		hwlog("%s", err);
 		rc = EX_NOPERM;
-		goto done;
-	}
-	if (fd == -1 && FCGX_IsCGI()) {
-		rc = serve_cgi(&cfg);
-		goto done;
-	}
-	if (fd == -1)
-		fd = 0;			/* spawn-fcgi, mod_fcgid */
-	if (FCGX_Init() != 0) {
-		hwlog("cannot initialise libfcgi");
-		rc = EX_SOFTWARE;
-		goto done;
-	}
-	if (so.workers == 0 && so.listen == NULL) {
-		/* One process: whoever started us runs as many as it wants. */
-		rc = worker_run(&cfg, fd);
-	} else {
-		/* Each worker opens the spool, and recovers it, as it starts. */
-		struct worker_start ws = { &cfg, fd };
-		size_t		    i;
-
-		/*
-		 * An unwritable spool (read-only, permissions) is an error at
-		 * start: checked here, as the workers' user, with a real
-		 * write, rather than forking workers that die as they start,
-		 * again and again, while the web server's requests wait
-		 * (fastcgi_read_timeout, then 504).
-		 */
-		for (i = 0; i < cfg.nprofiles; i++) {
-			struct profile *p = &cfg.profiles[i];
-
-			if (config_profile(&cfg, p->name) == NULL ||
-			    spool_check(p->spool_dir, p->file_mode, err,
-			    sizeof(err)) == 0)
-				continue;
-			hwlog("profile %s: %s", p->name, err);
-			rc = EX_CANTCREAT;
-			goto done;
-		}
-		rc = server_supervise(so.workers ? so.workers : 1,
-		    worker_start, &ws);
-	}
-done:
+	} else
+		rc = serve(&cfg, &so, fd);
 	config_free(&cfg);	/* wipes every secret and key */
 	return rc;
 }

@@ -32,6 +32,7 @@ static int	 req_check_time(const struct req_ctx *, const struct profile *,
 		    const char *);
 static struct json_object *req_parse(const unsigned char *, size_t, int,
 		    int);
+static void	 req_log_event(const char *, char *, size_t);
 static int	 req_envelope(struct req_ctx *, const struct req_in *,
 		    struct envelope *);
 static int	 req_decrypt(struct profile *, const struct envelope *,
@@ -131,6 +132,17 @@ req_ctx_free(struct req_ctx *ctx)
 	}
 	free(ctx->raw);
 	memset(ctx, 0, sizeof(*ctx));
+}
+
+size_t
+req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < ctx->cfg->nprofiles && n < max; i++)
+		if (ctx->spools[i].rootfd != -1)
+			fds[n++] = ctx->spools[i].rootfd;
+	return n;
 }
 
 size_t
@@ -380,15 +392,31 @@ req_quarantine(struct spool *sp, const struct profile *p,
 	char			 name[SPOOL_NAME_MAX];
 	size_t			 len;
 	enum spool_status	 st = SPOOL_FAILED;
+	int			 whole = 1;
 
 	req_meta(p, in, loc, sizeof(loc), &m);
 	key[0] = 'q';
 	row_id(in->body, in->bodylen, key + 1);
 	row = row_quarantine(key + 1, out->error, out->status, &m,
-	    in->signature, in->content_type, in->body, in->bodylen);
-	if (row != NULL && (line = row_line(row, &len)) != NULL)
+	    in->signature, in->content_type, in->body, in->bodylen, 1);
+	line = row != NULL ? row_line(row, &len) : NULL;
+	/* Beyond quarantine_max, what was sent is kept, not the body. */
+	if (line != NULL && !(whole = spool_quarantine_room(sp,
+	    p->quarantine_max, len + 1))) {
+		json_object_put(row);
+		row = row_quarantine(key + 1, out->error, out->status, &m,
+		    in->signature, in->content_type, in->body, in->bodylen, 0);
+		line = row != NULL ? row_line(row, &len) : NULL;
+	}
+	if (line != NULL)
 		st = spool_put(sp, RES_QUARANTINE, key, line, len, name,
 		    out->detail, sizeof(out->detail));
+	if (st == SPOOL_WRITTEN)
+		spool_quarantine_add(sp, len + 1);
+	if (!whole && st != SPOOL_FAILED)
+		snprintf(out->detail, sizeof(out->detail), "quarantine over "
+		    "quarantine_max: body not kept (headers, reason and body "
+		    "hash only)");
 	json_object_put(row);
 	if (st == SPOOL_FAILED) {
 		if (out->detail[0] == '\0')
@@ -449,6 +477,66 @@ req_spool(struct req_ctx *ctx, struct spool *sp, const struct profile *p,
 	}
 }
 
+/*
+ * Whether the delivery's event was spooled already: it decrypts to an
+ * object whose record exists (made durable before we say so).  Fills
+ * out's id, resource and event when it was.
+ */
+static int
+req_seen(struct req_ctx *ctx, struct spool *sp, struct profile *p,
+    const struct req_in *in, struct req_out *out)
+{
+	struct envelope		 env;
+	struct event_class	 ec;
+	struct json_object	*ev;
+	char			 id[ROW_ID_HEX_LEN + 1];
+	int			 seen = 0;
+
+	if (req_envelope(ctx, in, &env) == -1 ||
+	    req_decrypt(p, &env, ctx->plain) == -1)
+		return 0;
+	if ((ev = req_parse(ctx->plain, env.ctlen, 1, 0)) != NULL) {
+		row_id(ctx->plain, env.ctlen, id);
+		if (spool_seen(sp, id) == 1) {
+			seen = 1;
+			event_classify(ev, &ec);
+			memcpy(out->id, id, sizeof(out->id));
+			out->res = ec.res;
+			out->has_res = 1;
+			req_log_event(ec.name, out->event, sizeof(out->event));
+		}
+		json_object_put(ev);
+	}
+	OPENSSL_cleanse(ctx->plain, env.ctlen);
+	return seen;
+}
+
+/*
+ * A delivery outside the timestamp window (SPEC section 7).  Its event
+ * spooled already: a duplicate, 200 (the provider retrying with its first
+ * attempt's timestamp stops; a replayed recording gains nothing).  Else
+ * 401, kept in quarantine for replay -- unless it is older than the
+ * exactly-once retention: its retry could no longer be recognised as a
+ * duplicate, so it must never become an event again.
+ */
+static void
+req_stale(struct req_ctx *ctx, struct spool *sp, struct profile *p,
+    const struct req_in *in, int64_t when, struct req_out *out)
+{
+	if (req_seen(ctx, sp, p, in, out)) {
+		out->status = 200;
+		out->duplicate = 1;
+		return;
+	}
+	req_fail(out, 401, "stale_timestamp");
+	if (ctx->now_ms() - when > (int64_t)SPOOL_RECORD_KEEP * 1000) {
+		snprintf(out->detail, sizeof(out->detail), "older than the "
+		    "exactly-once retention: not kept");
+		return;
+	}
+	req_quarantine(sp, p, in, out);
+}
+
 void
 req_handle(struct req_ctx *ctx, const struct req_in *in,
     struct req_out *out)
@@ -502,8 +590,7 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 		return;
 	}
 	if (in->check_time && req_check_time(ctx, p, in->timestamp) == -1) {
-		req_fail(out, 401, "stale_timestamp");
-		req_quarantine(sp, p, in, out);
+		req_stale(ctx, sp, p, in, when, out);
 		return;
 	}
 	if (req_envelope(ctx, in, &env) == -1) {

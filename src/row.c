@@ -113,7 +113,7 @@ row_event_line(char *buf, size_t buflen, const char *id,
 struct json_object *
 row_quarantine(const char *id, const char *reason, int status,
     const struct row_meta *m, const char *signature, const char *content_type,
-    const void *body, size_t bodylen)
+    const void *body, size_t bodylen, int whole)
 {
 	struct json_object	*o, *h;
 	char			*b;
@@ -130,6 +130,14 @@ row_quarantine(const char *id, const char *reason, int status,
 	json_object_object_add(h, "x-signature", row_string(signature));
 	json_object_object_add(h, "content-type", row_string(content_type));
 	json_object_object_add(o, "headers", h);
+	json_object_object_add(o, "body_bytes",
+	    json_object_new_int64((int64_t)bodylen));
+	if (!whole) {
+		/* The id is the body's SHA-256: enough to recognise it. */
+		json_object_object_add(o, "body_kept",
+		    json_object_new_boolean(0));
+		return o;
+	}
 	if ((b = malloc(B64_ENCODED_LEN(bodylen) + 1)) == NULL) {
 		json_object_put(o);
 		return NULL;

@@ -1,9 +1,18 @@
-/* sandbox: a default-deny seccomp allow-list for the workers. */
+/* sandbox: Landlock on the spool's paths and a default-deny seccomp
+   allow-list for the workers. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#endif
 
 #ifdef HAVE_SECCOMP
 #include <sys/ioctl.h>
@@ -31,7 +40,7 @@ static const char *const sandbox_allow[] = {
 	/* Rows (the spool uses *at calls on directories opened at start;
 	   seccomp cannot check paths, so openat is allowed for any). */
 	"openat", "fstat", "newfstatat", "statx", "lseek", "getdents64",
-	"fchmod", "fsync", "fdatasync", "linkat", "renameat", "renameat2",
+	"fchmod", "fchown", "fsync", "fdatasync", "linkat", "renameat", "renameat2",
 	"unlinkat", "mkdirat", "faccessat", "faccessat2", "fcntl",
 	/* Memory (malloc, OpenSSL, json-c); mmap and mprotect below. */
 	"brk", "munmap", "mremap", "madvise",
@@ -118,6 +127,101 @@ fail:
 }
 #endif
 
+#if defined(__linux__) && defined(SYS_landlock_create_ruleset)
+/*
+ * Landlock: what seccomp cannot see, the paths.  The rights a worker
+ * keeps below its spool directories; everything else the kernel knows of
+ * is handled, so refused (reading /etc, writing /tmp, linking out).
+ */
+#define LL_SPOOL_RIGHTS	(LANDLOCK_ACCESS_FS_READ_FILE |			\
+	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_DIR |	\
+	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR)
+#define LL_V1_ALL	((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1)
+#define LL_REFER	(1ULL << 13)	/* ABI 2: link/rename across dirs */
+#define LL_TRUNCATE	(1ULL << 14)	/* ABI 3 */
+#define LL_IOCTL_DEV	(1ULL << 15)	/* ABI 5 */
+
+static int
+sandbox_ll_rule(int ruleset, int fd, uint64_t rights)
+{
+	struct landlock_path_beneath_attr pb;
+
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = rights;
+	pb.parent_fd = fd;
+	return (int)syscall(SYS_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+}
+
+/* 1 confined, 0 the kernel has no Landlock (logged once), -1 err set. */
+static int
+sandbox_landlock(const int *dirs, size_t ndirs, char *err, size_t errlen)
+{
+	struct landlock_ruleset_attr	 ra;
+	uint64_t			 keep = LL_SPOOL_RIGHTS;
+	size_t				 i;
+	int				 abi, rs;
+
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1)
+		return 0;
+	memset(&ra, 0, sizeof(ra));
+	ra.handled_access_fs = LL_V1_ALL;
+	if (abi >= 2) {
+		ra.handled_access_fs |= LL_REFER;
+		keep |= LL_REFER;	/* tmp/ -> new/, records in .ids/ */
+	}
+	if (abi >= 3) {
+		ra.handled_access_fs |= LL_TRUNCATE;
+		keep |= LL_TRUNCATE;
+	}
+	if (abi >= 5)
+		ra.handled_access_fs |= LL_IOCTL_DEV;
+	if ((rs = (int)syscall(SYS_landlock_create_ruleset, &ra,
+	    sizeof(ra.handled_access_fs), 0)) == -1)
+		goto fail;
+	for (i = 0; i < ndirs; i++)
+		if (dirs[i] != -1 && sandbox_ll_rule(rs, dirs[i], keep) == -1)
+			goto fail_rs;
+#ifdef HAVE_SANITIZERS
+	{
+		/* LeakSanitizer reads /proc/self/maps at exit. */
+		int proc = open("/proc", O_PATH | O_CLOEXEC);
+
+		if (proc != -1) {
+			(void)sandbox_ll_rule(rs, proc,
+			    LANDLOCK_ACCESS_FS_READ_FILE |
+			    LANDLOCK_ACCESS_FS_READ_DIR);
+			close(proc);
+		}
+	}
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    syscall(SYS_landlock_restrict_self, rs, 0) == -1)
+		goto fail_rs;
+	close(rs);
+	return abi;
+fail_rs:
+	close(rs);
+fail:
+	snprintf(err, errlen, "landlock: cannot confine the worker: %s",
+	    strerror(errno));
+	return -1;
+}
+#else
+static int
+sandbox_landlock(const int *dirs, size_t ndirs, char *err, size_t errlen)
+{
+	(void)dirs;
+	(void)ndirs;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+#endif
+
 int
 sandbox_available(void)
 {
@@ -129,17 +233,23 @@ sandbox_available(void)
 }
 
 int
-sandbox_enter(char *err, size_t errlen)
+sandbox_enter(const int *dirs, size_t ndirs, char *err, size_t errlen)
 {
-	static int	 warned;
+	static int	 warned, ll_warned;
 	const char	*off = getenv(SANDBOX_ENV_DISABLE);
+	int		 ll;
 
 	if (off != NULL && strcmp(off, "1") == 0) {
 		if (!warned++)
-			hwlog("%s=1: running without the seccomp sandbox",
+			hwlog("%s=1: running without the sandbox",
 			    SANDBOX_ENV_DISABLE);
 		return 0;
 	}
+	if ((ll = sandbox_landlock(dirs, ndirs, err, errlen)) == -1)
+		return -1;
+	if (ll == 0 && !ll_warned++)
+		hwlog("sandbox=seccomp landlock=unavailable: the kernel has "
+		    "no Landlock; paths outside the spool are not confined");
 #ifdef HAVE_SECCOMP
 	return sandbox_seccomp(err, errlen);
 #else

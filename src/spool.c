@@ -41,52 +41,16 @@ spool_dir_mode(mode_t file_mode)
 }
 
 /*
- * What root creates in a spool (--check-config from a unit's ExecStartPre,
- * a start before privileges are dropped) goes to the owner of the
- * directory it is made in, so that workers running as that user can write
- * in it.  Best effort: a root worker writes either way.
+ * Give fd to uid:gid with mode; root says whether we may change its user.
+ * chown first: it may clear mode bits.
  */
-static void
-spool_own(int at, int fd)
-{
-	struct stat	st;
-
-	if (geteuid() == 0 && at != AT_FDCWD && fstat(at, &st) == 0)
-		(void)fchown(fd, st.st_uid, st.st_gid);
-}
-
-/* Open dir below at, creating it (with mode, whatever the umask). */
 static int
-spool_opendir(int at, const char *dir, mode_t mode)
-{
-	int	fd;
-
-	fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd != -1 || errno != ENOENT)
-		return fd;
-	if (mkdirat(at, dir, mode) == -1 && errno != EEXIST)
-		return -1;
-	/* A new directory is durable in its parent before rows go in it. */
-	if ((fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1)
-		return -1;
-	spool_own(at, fd);
-	if (fchmod(fd, mode) == -1 || (at != AT_FDCWD && fsync(at) == -1)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int
-spool_adopt(int fd, uid_t uid, gid_t gid, mode_t mode)
+spool_chown(int fd, uid_t uid, gid_t gid, mode_t mode, int root)
 {
 	struct stat	st;
-	int		root = geteuid() == 0;
 
 	if (fstat(fd, &st) == -1)
 		return -1;
-	/* chown first: it may clear mode bits. */
 	if ((st.st_uid != uid && root) || st.st_gid != gid) {
 		if (fchown(fd, root ? uid : (uid_t)-1, gid) == -1 && root)
 			return -1;
@@ -94,6 +58,63 @@ spool_adopt(int fd, uid_t uid, gid_t gid, mode_t mode)
 	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Give fd, which we have just created, to the spool's owner with mode.
+ * Who we are was learnt at spool_open(): a sandboxed worker may not ask.
+ */
+static int
+spool_give(const struct spool *sp, int fd, mode_t mode)
+{
+	return spool_chown(fd, sp->uid, sp->gid, mode, sp->euid == 0);
+}
+
+/*
+ * Open dir below at, creating it (with mode, whatever the umask, given to
+ * the spool's owner).  A directory we find is opened, never changed.
+ */
+static int
+spool_opendir(const struct spool *sp, int at, const char *dir, mode_t mode)
+{
+	struct stat	st;
+	int		fd, saved;
+
+	fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd != -1 || errno != ENOENT)
+		return fd;
+	if (mkdirat(at, dir, mode) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		/* Made by another process at the same time: found. */
+		return openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		    O_NOFOLLOW);
+	}
+	if ((fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return -1;
+	/*
+	 * Given away only while it is ours, the one we made: between
+	 * mkdirat(2) and openat(2) another could have been put there.  A
+	 * new directory is durable in its parent before rows go in it.
+	 */
+	if (fstat(fd, &st) == -1 || (st.st_uid == sp->euid &&
+	    spool_give(sp, fd, mode) == -1))
+		goto fail;
+	if (at != AT_FDCWD && fsync(at) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+spool_adopt(int fd, uid_t uid, gid_t gid, mode_t mode)
+{
+	return spool_chown(fd, uid, gid, mode, geteuid() == 0);
 }
 
 static int
@@ -115,63 +136,110 @@ spool_reset(struct spool *sp)
 		sp->tmpfd[i] = sp->newfd[i] = -1;
 }
 
+/*
+ * Open SPOOL/.seq for writing: made here (O_EXCL, then given to the
+ * spool's owner), or found, and then only if nothing else can be behind
+ * the name: a regular file, one link, the spool owner's or ours.
+ */
 static int
-spool_map_seq(struct spool *sp, mode_t mode)
+spool_open_seq(struct spool *sp, char *err, size_t errlen)
+{
+	struct stat	st;
+	int		fd, saved;
+
+	fd = openat(sp->rootfd, SPOOL_SEQ_FILE, O_RDWR | O_CREAT | O_EXCL |
+	    O_CLOEXEC | O_NOFOLLOW, sp->file_mode);
+	if (fd != -1) {
+		if (spool_give(sp, fd, sp->file_mode) == 0)
+			return fd;
+		goto fail;
+	}
+	if (errno != EEXIST || (fd = openat(sp->rootfd, SPOOL_SEQ_FILE,
+	    O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)) == -1 ||
+	    fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != sp->uid && st.st_uid != sp->euid)) {
+		spool_err(err, errlen, "spool %s: %s is not the spool's own "
+		    "(a regular file with one link, owned by uid %lu): "
+		    "refused; remove it", sp->root, SPOOL_SEQ_FILE,
+		    (unsigned long)sp->uid);
+		close(fd);
+		return -1;
+	}
+	return fd;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	spool_err(err, errlen, "spool %s: %s: %s", sp->root, SPOOL_SEQ_FILE,
+	    strerror(saved));
+	return -1;
+}
+
+static int
+spool_map_seq(struct spool *sp, char *err, size_t errlen)
 {
 	struct stat	 st;
 	void		*p;
 	int		 fd;
 
-	fd = openat(sp->rootfd, SPOOL_SEQ_FILE, O_RDWR | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, mode);
-	if (fd == -1)
+	if ((fd = spool_open_seq(sp, err, errlen)) == -1)
 		return -1;
-	spool_own(sp->rootfd, fd);
 	if (fstat(fd, &st) == -1 ||
-	    (st.st_size < (off_t)sizeof(uint64_t) &&
-	    ftruncate(fd, sizeof(uint64_t)) == -1)) {
+	    (st.st_size < (off_t)SPOOL_SEQ_SIZE &&
+	    ftruncate(fd, SPOOL_SEQ_SIZE) == -1)) {
+		spool_err(err, errlen, "spool %s: %s: %s", sp->root,
+		    SPOOL_SEQ_FILE, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+	p = mmap(NULL, SPOOL_SEQ_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
-		return -1;
+		return spool_err(err, errlen, "spool %s: %s: %s", sp->root,
+		    SPOOL_SEQ_FILE, strerror(errno));
 	sp->seq = p;
 	return 0;
 }
 
-int
-spool_open(struct spool *sp, const char *root, mode_t file_mode,
-    enum config_sync sync, char *err, size_t errlen)
+/* Open the spool's root, and learn its owner: the spool's. */
+static int
+spool_open_root(struct spool *sp, const char *root, mode_t dmode)
 {
-	mode_t	dmode = spool_dir_mode(file_mode), um;
-	int	i, resfd;
+	struct stat	st;
+
+	/* A root we make is ours: that is who gets it. */
+	sp->uid = sp->euid = geteuid();
+	sp->gid = getegid();
+	if ((sp->rootfd = spool_opendir(sp, AT_FDCWD, root, dmode)) == -1 ||
+	    fstat(sp->rootfd, &st) == -1)
+		return -1;
+	sp->uid = st.st_uid;
+	sp->gid = st.st_gid;
+	/* Decided once: a worker running as the owner pays nothing a row. */
+	sp->adopt = sp->uid != sp->euid || sp->gid != getegid();
+	return 0;
+}
+
+/* Open (creating what is missing) every RESOURCE/{tmp,new,cur,failed}. */
+static int
+spool_open_resources(struct spool *sp, mode_t dmode)
+{
+	int	i, fd, resfd;
 	size_t	j;
 
-	spool_reset(sp);
-	sp->file_mode = file_mode;
-	sp->sync = sync;
-	/* fchmod(2) each row only if the umask would take bits away. */
-	um = umask(0);
-	umask(um);
-	sp->chmod = (um & file_mode) != 0;
-	if ((sp->root = strdup(root)) == NULL)
-		return spool_err(err, errlen, "out of memory");
-	if ((sp->rootfd = spool_opendir(AT_FDCWD, root, dmode)) == -1)
-		goto fail;
 	for (i = 0; i < RES__COUNT; i++) {
-		if ((resfd = spool_opendir(sp->rootfd,
+		if ((resfd = spool_opendir(sp, sp->rootfd,
 		    event_resource_name(i), dmode)) == -1)
-			goto fail;
+			return -1;
 		for (j = 0; j < sizeof(spool_subdirs) / sizeof(*spool_subdirs);
 		    j++) {
-			int fd = spool_opendir(resfd, spool_subdirs[j], dmode);
-
-			if (fd == -1) {
+			if ((fd = spool_opendir(sp, resfd, spool_subdirs[j],
+			    dmode)) == -1) {
 				close(resfd);
-				goto fail;
+				return -1;
 			}
 			if (j == 0)
 				sp->tmpfd[i] = fd;
@@ -182,16 +250,39 @@ spool_open(struct spool *sp, const char *root, mode_t file_mode,
 		}
 		close(resfd);
 	}
-	if ((sp->idsfd = spool_opendir(sp->rootfd, SPOOL_IDS_DIR,
-	    dmode)) == -1 || spool_map_seq(sp, file_mode) == -1)
+	return 0;
+}
+
+int
+spool_open(struct spool *sp, const char *root, mode_t file_mode,
+    enum config_sync sync, char *err, size_t errlen)
+{
+	mode_t	dmode = spool_dir_mode(file_mode), um;
+	char	sub[3];
+	int	i, fd;
+
+	spool_reset(sp);
+	sp->file_mode = file_mode;
+	sp->sync = sync;
+	/* fchmod(2) each row only if the umask would take bits away. */
+	um = umask(0);
+	umask(um);
+	sp->chmod = (um & file_mode) != 0;
+	if ((sp->root = strdup(root)) == NULL)
+		return spool_err(err, errlen, "out of memory");
+	if (spool_open_root(sp, root, dmode) == -1 ||
+	    spool_open_resources(sp, dmode) == -1 ||
+	    (sp->idsfd = spool_opendir(sp, sp->rootfd, SPOOL_IDS_DIR,
+	    dmode)) == -1)
 		goto fail;
+	if (spool_map_seq(sp, err, errlen) == -1) {
+		spool_close(sp);
+		return -1;
+	}
 	/* Keys are hex: make their subdirectories now, not per request. */
 	for (i = 0; i < 256; i++) {
-		char	sub[3];
-		int	fd;
-
 		snprintf(sub, sizeof(sub), "%02x", i);
-		if ((fd = spool_opendir(sp->idsfd, sub, dmode)) == -1)
+		if ((fd = spool_opendir(sp, sp->idsfd, sub, dmode)) == -1)
 			goto fail;
 		close(fd);
 	}
@@ -222,7 +313,7 @@ spool_close(struct spool *sp)
 	if (sp->rootfd != -1)
 		close(sp->rootfd);
 	if (sp->seq != NULL)
-		munmap(sp->seq, sizeof(uint64_t));
+		munmap(sp->seq, SPOOL_SEQ_SIZE);
 	free(sp->root);
 	spool_reset(sp);
 }
@@ -288,7 +379,7 @@ spool_link_record(struct spool *sp, int tmpfd, const char *name,
 	if (errno != ENOENT)
 		return -1;
 	/* The first record in its subdirectory. */
-	if ((fd = spool_opendir(sp->idsfd, sub,
+	if ((fd = spool_opendir(sp, sp->idsfd, sub,
 	    spool_dir_mode(sp->file_mode))) == -1)
 		return -1;
 	close(fd);
@@ -353,7 +444,9 @@ spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
 	    O_NOFOLLOW, sp->file_mode);
 	if (fd == -1)
 		return -1;
-	if ((sp->chmod && fchmod(fd, sp->file_mode) == -1) ||
+	/* Given away before a record can link to it: records share it. */
+	if ((sp->adopt ? spool_give(sp, fd, sp->file_mode) == -1 :
+	    sp->chmod && fchmod(fd, sp->file_mode) == -1) ||
 	    spool_write_all(fd, row, rowlen) == -1 ||
 	    spool_fsync(sp, fd) == -1) {
 		saved = errno;
@@ -372,23 +465,41 @@ fail:
 	return -1;
 }
 
+/* Make tmp, an empty file below .ids/, the spool owner's with file_mode. */
+static int
+spool_make_empty(const struct spool *sp, const char *tmp)
+{
+	int	fd, rc;
+
+	/* mknod(2): an empty file in one call, no descriptor to close. */
+	if (!sp->adopt && !sp->chmod)
+		return mknodat(sp->idsfd, tmp, S_IFREG | sp->file_mode, 0);
+	if ((fd = openat(sp->idsfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC | O_NOFOLLOW, sp->file_mode)) == -1)
+		return -1;
+	rc = spool_give(sp, fd, sp->file_mode);
+	close(fd);
+	if (rc == -1)
+		(void)unlinkat(sp->idsfd, tmp, 0);
+	return rc;
+}
+
 /* Replace the record (a link to the row) with an empty file.  Best effort:
    a record that stays a link is still a valid record. */
 static void
-spool_empty_record(int idsfd, const char *rec)
+spool_empty_record(const struct spool *sp, const char *rec)
 {
 	char	tmp[SPOOL_RECORD_MAX + 16];
 
 	snprintf(tmp, sizeof(tmp), "%s.%ld", rec, (long)getpid());
-	/* mknod(2): an empty file in one call, no descriptor to close. */
-	if (mknodat(idsfd, tmp, S_IFREG | 0600, 0) == -1) {
+	if (spool_make_empty(sp, tmp) == -1) {
 		/* EEXIST: left by a crashed process that had our pid. */
-		if (errno != EEXIST || unlinkat(idsfd, tmp, 0) == -1 ||
-		    mknodat(idsfd, tmp, S_IFREG | 0600, 0) == -1)
+		if (errno != EEXIST || unlinkat(sp->idsfd, tmp, 0) == -1 ||
+		    spool_make_empty(sp, tmp) == -1)
 			return;
 	}
-	if (renameat(idsfd, tmp, idsfd, rec) == -1)
-		(void)unlinkat(idsfd, tmp, 0);
+	if (renameat(sp->idsfd, tmp, sp->idsfd, rec) == -1)
+		(void)unlinkat(sp->idsfd, tmp, 0);
 }
 
 enum spool_status
@@ -444,7 +555,7 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	 */
 	if (spool_fsync(sp, newfd) == -1)
 		goto fail;
-	spool_empty_record(sp->idsfd, rec);
+	spool_empty_record(sp, rec);
 	return SPOOL_WRITTEN;
 fail:
 	spool_err(err, errlen, "%s/%s: %s: %s", sp->root,
@@ -522,16 +633,112 @@ spool_recover_dir(struct spool *sp, enum resource res, int *published)
 	return 0;
 }
 
+/* Bytes of the regular files in dir below the quarantine; 0 or -1. */
+static int
+spool_quarantine_sum(int qfd, const char *dir, uint64_t *sum)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	int		 fd;
+
+	if ((fd = openat(qfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			*sum += (uint64_t)st.st_size;
+	closedir(d);
+	return 0;
+}
+
+static int
+spool_quarantine_scan(struct spool *sp, uint64_t *used)
+{
+	static const char *const dirs[] = { "tmp", "new", "cur" };
+	size_t	i;
+	int	qfd, rc = 0;
+
+	*used = 0;
+	if ((qfd = openat(sp->rootfd, event_resource_name(RES_QUARANTINE),
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && rc == 0; i++)
+		rc = spool_quarantine_sum(qfd, dirs[i], used);
+	close(qfd);
+	return rc;
+}
+
+int
+spool_quarantine_room(struct spool *sp, unsigned long long max, size_t need)
+{
+	uint64_t	used;
+	time_t		now;
+
+	if (sp->seq == NULL)
+		return 0;
+	used = __atomic_load_n(&sp->seq[SPOOL_SEQ_QBYTES], __ATOMIC_RELAXED);
+	if (used + need <= max)
+		return 1;
+	/*
+	 * Full by the count, which only grows between starts: look again
+	 * (once a minute at most), as someone may have cleaned up.
+	 */
+	now = time(NULL);
+	if (now - sp->qscan < SPOOL_QSCAN_EVERY)
+		return 0;
+	sp->qscan = now;
+	if (spool_quarantine_scan(sp, &used) == -1)
+		return 0;
+	__atomic_store_n(&sp->seq[SPOOL_SEQ_QBYTES], used, __ATOMIC_RELAXED);
+	return used + need <= max;
+}
+
+void
+spool_quarantine_add(struct spool *sp, size_t n)
+{
+	if (sp->seq != NULL)
+		__atomic_add_fetch(&sp->seq[SPOOL_SEQ_QBYTES], (uint64_t)n,
+		    __ATOMIC_RELAXED);
+}
+
+int
+spool_seen(struct spool *sp, const char *key)
+{
+	struct stat	st;
+	char		rec[SPOOL_RECORD_MAX];
+
+	if (sp->seq == NULL || !spool_valid_key(key))
+		return -1;
+	spool_record_path(key, rec);
+	if (fstatat(sp->idsfd, rec, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	/* As for a duplicate: durable before we say so. */
+	if (!S_ISREG(st.st_mode) || spool_fsync_record(sp, rec) == -1)
+		return -1;
+	return 1;
+}
+
 int
 spool_recover(struct spool *sp, char *err, size_t errlen)
 {
-	int	i, published = 0;
+	uint64_t	used;
+	int		i, published = 0;
 
 	for (i = 0; i < RES__COUNT; i++)
 		if (spool_recover_dir(sp, i, &published) == -1)
 			return spool_err(err, errlen, "spool %s/%s: %s",
 			    sp->root, event_resource_name(i),
 			    strerror(errno));
+	/* The quarantine's size, counted afresh at every start. */
+	if (spool_quarantine_scan(sp, &used) == 0)
+		__atomic_store_n(&sp->seq[SPOOL_SEQ_QBYTES], used,
+		    __ATOMIC_RELAXED);
 	return published;
 }
 
@@ -547,7 +754,7 @@ spool_check(const char *root, mode_t file_mode, char *err, size_t errlen)
 	/* Try a real write: access(2) does not see a read-only mount. */
 	if (spool_next_name(&sp, name) == -1 ||
 	    (fd = openat(sp.tmpfd[RES_OTHER], name, O_WRONLY | O_CREAT |
-	    O_EXCL | O_CLOEXEC, 0600)) == -1) {
+	    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
 		spool_err(err, errlen, "spool %s: cannot write: %s", root,
 		    strerror(errno));
 		spool_close(&sp);

@@ -380,6 +380,41 @@ test_refuse(struct req_ctx *ctx)
 	    12, 16);
 	req_init(&in);
 	expect(ctx, &in, 200, NULL, 1, "299 s old: inside the window");
+	{
+		struct req_out	out;
+		char		first[ROW_ID_HEX_LEN + 1];
+
+		/* The provider retrying with the first attempt's timestamp,
+		   or a recording played again: the event is spooled, so a
+		   duplicate, not a 401, and nothing quarantined. */
+		req_handle(ctx, &in, &out);
+		memcpy(first, out.id, sizeof(first));
+		deliver("{\"k\":4}", ENC_SECRET, SALT, SIG_SECRET,
+		    NOW_MS - 3600000, 12, 16);
+		req_init(&in);
+		expect(ctx, &in, 200, NULL, 0, "stale, its event spooled: "
+		    "200 duplicate, nothing kept");
+		req_handle(ctx, &in, &out);
+		ok(out.duplicate && strcmp(out.id, first) == 0 &&
+		    out.res == RES_OTHER, "... the first row's id, a duplicate");
+		deliver("{\"k\":4}", ENC_SECRET, SALT, SIG_SECRET,
+		    NOW_MS - 30LL * 86400000, 12, 16);
+		req_init(&in);
+		expect(ctx, &in, 200, NULL, 0, "30 days stale, its record "
+		    "still there: 200 duplicate");
+	}
+	/* Older than the exactly-once retention and never seen: 401, and
+	   not kept, so that replay cannot make it a new event. */
+	deliver("{\"k\":41}", ENC_SECRET, SALT, SIG_SECRET,
+	    NOW_MS - 8LL * 86400000, 12, 16);
+	req_init(&in);
+	expect(ctx, &in, 401, "stale_timestamp", 0, "8 days old, unseen: "
+	    "401, not quarantined");
+	deliver("{\"k\":42}", ENC_SECRET, SALT, SIG_SECRET,
+	    NOW_MS - 6LL * 86400000, 12, 16);
+	req_init(&in);
+	expect(ctx, &in, 401, "stale_timestamp", 1, "6 days old, unseen: "
+	    "401, quarantined");
 	req_init(&in);
 	in.check_time = 0;
 	deliver("{\"k\":5}", ENC_SECRET, SALT, SIG_SECRET, 1000, 12, 16);
@@ -582,12 +617,65 @@ test_quarantine_row(void)
 	free(s);
 }
 
+/* The quarantine of profile tiny (quarantine_max = 2k): bodies kept
+   while they fit, then headers, reason and hash only. */
+static void
+test_quarantine_max(struct req_ctx *ctx)
+{
+	struct req_out	 out;
+	struct req_in	 in;
+	char		 p[600], plain[400], *s = NULL;
+	size_t		 cap = 0, i, whole = 0, cut = 0;
+	FILE		*fp;
+	DIR		*d;
+	struct dirent	*de;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(plain, sizeof(plain), "[%zu,\"%0300d\"]", i, 0);
+		good(plain);
+		req_init(&in);
+		in.profile = "tiny";
+		req_handle(ctx, &in, &out);
+		if (out.status != 422)
+			break;
+	}
+	ok(i == 8, "tiny: 8 signed non-objects, each 422 (%d)", out.status);
+	snprintf(p, sizeof(p), "%s/tiny/quarantine/new", dir);
+	if ((d = opendir(p)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/tiny/quarantine/new/%s", dir,
+		    de->d_name);
+		if ((fp = fopen(p, "r")) == NULL)
+			continue;
+		if (getline(&s, &cap, fp) > 0) {
+			if (strstr(s, "\"body_base64\"") != NULL)
+				whole++;
+			else if (strstr(s, "\"body_kept\":false") != NULL &&
+			    strstr(s, "\"x-signature\"") != NULL &&
+			    strstr(s, "\"reason\":\"invalid_event\"") != NULL)
+				cut++;
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	free(s);
+	ok(whole + cut == 8, "tiny: every delivery kept once (%zu)",
+	    whole + cut);
+	ok(whole >= 1 && whole <= 3, "tiny: bodies kept while under 2k (%zu)",
+	    whole);
+	ok(cut >= 5, "tiny: beyond it, headers, reason and hash only (%zu)",
+	    cut);
+}
+
 int
 main(void)
 {
 	struct config	cfg;
 	struct req_ctx	ctx;
-	char		conf[512], err[CONFIG_ERR_MAX];
+	char		conf[1024], err[CONFIG_ERR_MAX];
 	FILE		*fp;
 
 	if (mkdtemp(dir) == NULL)
@@ -600,9 +688,10 @@ main(void)
 	    "sync = none\n[profile rot]\nsignature_secret = new-sig\n"
 	    "signature_secret = old-sig\nencryption_secret = bmV3\n"
 	    "encryption_salt = new-salt\nencryption_secret = b2xkLXNlY3JldA==\n"
-	    "encryption_salt = old-salt\n", spool, SIG_SECRET, ENC_SECRET,
-	    SALT);
+	    "encryption_salt = old-salt\n[profile tiny]\nquarantine_max = 2k\n"
+	    "spool_dir = %s/tiny\n", spool, SIG_SECRET, ENC_SECRET, SALT, dir);
 	fclose(fp);
+	chmod(conf, 0600);	/* inline secrets: not for others */
 	if (!ok(config_load(conf, &cfg, err, sizeof(err)) == 0 &&
 	    config_prepare(&cfg, err, sizeof(err)) == 0 &&
 	    req_ctx_init(&ctx, &cfg, err, sizeof(err)) == 0, "set up")) {
@@ -613,6 +702,7 @@ main(void)
 	test_accept(&ctx);
 	test_refuse(&ctx);
 	test_quarantine_row();
+	test_quarantine_max(&ctx);
 	req_ctx_free(&ctx);
 	config_free(&cfg);
 	snprintf(conf, sizeof(conf), "rm -rf %s", dir);

@@ -3,18 +3,23 @@
  * worker does still works and that what an attacker would do next
  * (run a program, open a socket, trace or signal another process, fork,
  * chmod by path, make memory executable, become root again) is refused
- * with EPERM.
+ * with EPERM; and, where the kernel has Landlock, that paths outside the
+ * spool directory cannot be read, written, created or linked to.
+ * The probe runs in a child, so that the parent, unconfined, can remove
+ * the directory afterwards.
  */
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +28,54 @@
 #include "tap.h"
 
 static char	dir[] = "/tmp/hw-sandbox-probe.XXXXXX";
+
+/* call returned -1 with EACCES or EXDEV: Landlock said no. */
+#define denied(call, name) do {						\
+	errno = 0;							\
+	long r_ = (long)(call);						\
+	int e_ = errno;							\
+	ok(r_ == -1 && (e_ == EACCES || e_ == EXDEV), "landlock: %s",	\
+	    name);							\
+	if (r_ == -1 && e_ != EACCES && e_ != EXDEV)			\
+		printf("#   errno %d (%s)\n", e_, strerror(e_));		\
+} while (0)
+
+/* Whether this kernel offers Landlock at all. */
+static int
+landlock_abi(void)
+{
+#ifdef SYS_landlock_create_ruleset
+	return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1U << 0);
+#else
+	return -1;
+#endif
+}
+
+/* Paths outside the spool directory: refused, whatever the mode bits. */
+static void
+probe_paths(int dfd, int abi)
+{
+	if (abi < 1) {
+		printf("ok %d # skip no Landlock in this kernel (abi %d)\n",
+		    ++tap_n, abi);
+		return;
+	}
+	denied(open("/etc/passwd", O_RDONLY | O_CLOEXEC),
+	    "open(/etc/passwd) for reading");
+	denied(open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+	    "open(/etc) to list it");
+	denied(open("/tmp/hw-sandbox-probe-out", O_WRONLY | O_CREAT |
+	    O_CLOEXEC, 0600), "create a file in /tmp");
+	denied(mkdirat(AT_FDCWD, "/tmp/hw-sandbox-probe-outdir", 0700),
+	    "mkdir in /tmp");
+	if (abi >= 2)
+		denied(linkat(dfd, "row2", AT_FDCWD,
+		    "/tmp/hw-sandbox-probe-link", 0), "link a row out");
+	denied(renameat(dfd, "row2", AT_FDCWD, "/tmp/hw-sandbox-probe-mv"),
+	    "rename a row out");
+	denied(unlinkat(AT_FDCWD, dir, AT_REMOVEDIR),
+	    "remove the spool directory itself");
+}
 
 /* call returned -1 with errno EPERM. */
 #define refused(call, name) do {					\
@@ -38,11 +91,11 @@ static char	dir[] = "/tmp/hw-sandbox-probe.XXXXXX";
 int
 main(void)
 {
-	char		 err[256], buf[16], *big;
+	char		 err[256] = "", buf[16], *big;
 	char *const	 argv[] = { "true", NULL };
 	void		*p;
 	pid_t		 pid;
-	int		 dfd, fd, s;
+	int		 dfd, fd, s, abi;
 
 	unsetenv(SANDBOX_ENV_DISABLE);
 	if (!sandbox_available()) {
@@ -59,9 +112,29 @@ main(void)
 	ok(s != -1, "before: socket(AF_INET) works");
 	if (s != -1)
 		close(s);
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	ok(fd != -1, "before: open(/etc/passwd) works");
+	if (fd != -1)
+		close(fd);
 
-	ok(sandbox_enter(err, sizeof(err)) == 0, "sandbox_enter: %s",
-	    "installed");
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		printf("Bail out! fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid > 0) {
+		/* Unconfined: wait, then clean up what the child could not. */
+		char	cmd[sizeof(dir) + 16];
+
+		while (waitpid(pid, &s, 0) == -1 && errno == EINTR)
+			;
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		(void)!system(cmd);
+		return WIFEXITED(s) ? WEXITSTATUS(s) : 1;
+	}
+	abi = landlock_abi();	/* seccomp will refuse the question */
+	ok(sandbox_enter(&dfd, 1, err, sizeof(err)) == 0, "sandbox_enter: %s",
+	    err[0] != '\0' ? err : "installed");
 
 	/* What a worker does. */
 	fd = openat(dfd, "row", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -120,9 +193,7 @@ main(void)
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
 #endif
-	/* The probe's litter: unlinkat is allowed (rmdir(2) is not). */
-	(void)unlinkat(dfd, "row2", 0);
+	probe_paths(dfd, abi);
 	close(dfd);
-	(void)unlinkat(AT_FDCWD, dir, AT_REMOVEDIR);
 	return tap_done();
 }
