@@ -6,10 +6,22 @@
  *   SPOOL/<resource>/failed/          rows a command gave up on
  *   SPOOL/<resource>/.attempts/<name> failed attempts of a waiting row
  *                                     (decimal, one line)
+ *   SPOOL/<resource>/.backoff         run's backoff after a command's exit
+ *                                     75: the delay in seconds (decimal,
+ *                                     one line); it starts at the file's
+ *                                     mtime, the start of the run that
+ *                                     deferred.  Written to .backoff.<pid>,
+ *                                     fsynced, renamed; removed by the
+ *                                     next success.  A missing, unreadable
+ *                                     or malformed file (or, as root, one
+ *                                     the spool's owner does not own)
+ *                                     means no backoff.
  *
  * Everything read from the spool is distrusted: only regular files whose
  * names are exactly "<16 digits>.<7 digits>.json" are rows; anything else
- * (dotfiles, partial names, symlinks, directories) is ignored.
+ * (dotfiles, partial names, symlinks, directories) is ignored, except that
+ * run reports an entry of new/ with a row's name that is not a regular
+ * file, or that it cannot or must not read, and goes on.
  *
  * Each command returns a sysexits(3) code; only main() exits.
  */
@@ -25,6 +37,7 @@
 #include "event.h"
 #include "request.h"
 #include "row.h"
+#include "spool.h"
 
 #define ST_NAME_LEN	(16 + 1 + 7 + 5)	/* "<usec>.<pid>.json" */
 #define ST_ROW_MAX	((size_t)CONFIG_MAX_BODY_LIMIT * 8)	/* bytes of
@@ -37,7 +50,12 @@
 #define ST_ATTEMPTS_DEFAULT 5
 #define ST_TIMEOUT_MAX	(7 * 86400)	/* --timeout, seconds */
 #define ST_KILL_GRACE_MS 2000		/* SIGTERM, then this, then SIGKILL */
-#define ST_RECORD_KEEP	(7 * 86400)	/* exactly-once records live at
+#define ST_BACKOFF_FILE	".backoff"
+#define ST_BACKOFF_FIRST 60		/* seconds after the first deferral */
+#define ST_BACKOFF_DEFAULT 3600		/* --max-backoff */
+#define ST_BACKOFF_SLACK 5		/* a backoff ends this early, so that a
+					   cron tick one delay later runs */
+#define ST_RECORD_KEEP	SPOOL_RECORD_KEEP	/* exactly-once records live at
 					   least this long (SPEC section 7) */
 #define ST_GC_DEFAULT	(30 * 86400)	/* gc --older-than */
 #define ST_GC_MAX	(100LL * 366 * 86400)
@@ -81,6 +99,7 @@ struct st_run_opts {
 	int		 delete;
 	long		 max_attempts;	/* 0: unlimited */
 	long		 timeout_ms;	/* 0: none */
+	long long	 max_backoff;	/* seconds; 0: no backoff */
 	char		**argv;		/* the command, NULL-terminated */
 };
 
@@ -120,6 +139,9 @@ uint64_t st_name_usec(const char *name);
  * names, sorted.  dirfd stays open and unmoved.  Returns 0 or -1 (errno).
  */
 int	st_names_load(int dirfd, struct st_names *names);
+
+/* The same with every entry that has a row name, whatever its type. */
+int	st_names_load_all(int dirfd, struct st_names *names);
 void	st_names_free(struct st_names *names);
 
 /*
@@ -143,7 +165,8 @@ int	st_peek_id(int dirfd, const char *name, char id[ROW_ID_HEX_LEN + 1]);
  * Claim the row name in dirfd: open it, lock it (flock, not waiting) and
  * check that it is still that entry.  The lock dies with the process, so
  * a killed consumer leaves the row waiting.  Returns a locked fd, or -1
- * with errno: ENOENT (gone), EWOULDBLOCK (another process holds it), or
+ * with errno: ENOENT (gone), EWOULDBLOCK (another process holds it),
+ * EINVAL (not a regular file: never opened, nor a link followed), or
  * another error.
  */
 int	st_claim(int dirfd, const char *name);
@@ -190,7 +213,37 @@ int	st_run(const struct st_spool *sp, const struct st_run_opts *o);
 int	st_stats(struct st_spool *sps, size_t nsp, int prometheus);
 int	st_gc(const struct st_spool *sp, long long older_than);
 
-/* spooltool_replay.c */
-int	st_replay(struct config *cfg, struct st_spool *sps, size_t nsp);
+/* spooltool_replay.c: replay and discard. */
+
+#define ST_ID_PREFIX_MIN 8	/* hex digits of an --id prefix */
+
+/* Which quarantined deliveries: every option given must match. */
+struct st_qopts {
+	const char	*reason;	/* --reason; NULL: any */
+	char		 id[ROW_ID_HEX_LEN + 1];	/* --id, a prefix of the
+					   row's id, lower case; "": any */
+	long long	 older_than;	/* --older-than, seconds; -1: any */
+	int		 force;		/* replay: deliveries older than
+					   ST_RECORD_KEEP too */
+};
+
+/* Whether s is a reason the responder quarantines for.  0 or -1. */
+int	st_qopts_reason(const char *s);
+
+/* Set o->id from s: ST_ID_PREFIX_MIN to 64 hex digits.  0 or -1. */
+int	st_qopts_id(const char *s, struct st_qopts *o);
+
+/*
+ * Replay the chosen rows of every spool's quarantine/new/ with cfg.  The
+ * age of a delivery is now less its x-timestamp (else its received_at,
+ * else its row's arrival).  Returns 0; 1 when a row was left, refused or
+ * unreadable; or a sysexits code (EX_NOINPUT: --id names no waiting
+ * delivery; EX_USAGE: it names several).
+ */
+int	st_replay(struct config *cfg, struct st_spool *sps, size_t nsp,
+	    const struct st_qopts *o);
+
+/* Move the chosen rows to quarantine/cur/.  Returns as st_replay(). */
+int	st_discard(struct st_spool *sps, size_t nsp, const struct st_qopts *o);
 
 #endif

@@ -39,11 +39,14 @@ static const char usage_text[] =
 "  ls    [RESOURCE...]                     waiting rows' paths, oldest first\n"
 "  cat   [--format jsonl|tsv|csv] [--items] [RESOURCE...]\n"
 "                                          waiting rows, in arrival order\n"
-"  run   [--delete] [--max-attempts N] [--timeout S] RESOURCE -- COMMAND [ARG...]\n"
-"                                          feed each waiting row to COMMAND\n"
+"  run   [--delete] [--max-attempts N] [--timeout S] [--max-backoff DURATION]\n"
+"        RESOURCE -- COMMAND [ARG...]      feed each waiting row to COMMAND\n"
 "  stats [--prometheus]                    rows per resource and state\n"
 "  gc    [--older-than DURATION]           remove old done rows and records\n"
-"  replay                                  retry quarantined deliveries (-c)\n"
+"  replay [--reason R] [--id ID] [--force]\n"
+"                                          retry quarantined deliveries (-c)\n"
+"  discard (--reason R | --id ID | --older-than DURATION)...\n"
+"                                          give quarantined deliveries up\n"
 "\n"
 "RESOURCE: kyc signatures consents forms credentials otp other (ls, cat and\n"
 "stats also know quarantine).  DURATION: 30d, 12h, 90m, 3600s.\n"
@@ -177,11 +180,12 @@ enum st_cmd {
 	CMD_RUN,
 	CMD_STATS,
 	CMD_GC,
-	CMD_REPLAY
+	CMD_REPLAY,
+	CMD_DISCARD
 };
 
 static const char *const st_cmd_names[] = { "ls", "cat", "run", "stats",
-	"gc", "replay" };
+	"gc", "replay", "discard" };
 
 /* A command and its options, checked before the spool is touched. */
 struct st_args {
@@ -192,6 +196,7 @@ struct st_args {
 	int			 prometheus;
 	long long		 older_than;
 	struct st_run_opts	 run;
+	struct st_qopts		 q;		/* replay, discard */
 };
 
 static void
@@ -249,6 +254,7 @@ parse_run(int argc, char **argv, struct st_args *a)
 		{ "delete", no_argument, NULL, 'D' },
 		{ "max-attempts", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "max-backoff", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct st_run_opts	*o = &a->run;
@@ -261,6 +267,7 @@ parse_run(int argc, char **argv, struct st_args *a)
 	if (dash >= argc - 1)
 		die_usage("run: RESOURCE -- COMMAND [ARG...]");
 	o->max_attempts = ST_ATTEMPTS_DEFAULT;
+	o->max_backoff = ST_BACKOFF_DEFAULT;
 	optind = 0;
 	while ((ch = getopt_long(dash, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -279,9 +286,15 @@ parse_run(int argc, char **argv, struct st_args *a)
 				die_usage("run: --timeout is seconds, more "
 				    "than 0 and up to a week (0.5 allowed)");
 			break;
+		case 'b':
+			if (st_parse_duration(optarg, &o->max_backoff) == -1)
+				die_usage("run: --max-backoff is a duration "
+				    "(1h, 30m, 600s; 0: no backoff)");
+			break;
 		default:
 			die_usage("run: [--delete] [--max-attempts N] "
-			    "[--timeout S] RESOURCE -- COMMAND [ARG...]");
+			    "[--timeout S] [--max-backoff DURATION] "
+			    "RESOURCE -- COMMAND [ARG...]");
 		}
 	}
 	if (dash - optind != 1)
@@ -290,6 +303,46 @@ parse_run(int argc, char **argv, struct st_args *a)
 		die_usage("run: unknown resource (kyc, signatures, consents, "
 		    "forms, credentials, otp, other)");
 	o->argv = argv + dash + 1;
+}
+
+/* replay [--reason R] [--id ID] [--force]; discard, the same but
+   --older-than D for --force, and at least one of them. */
+static void
+parse_quarantine(int argc, char **argv, struct st_args *a)
+{
+	static const struct option longopts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "older-than", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct st_qopts	*q = &a->q;
+	int		 ch, discard = a->cmd == CMD_DISCARD;
+
+	q->older_than = -1;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch == 'r' && st_qopts_reason(optarg) == 0)
+			q->reason = optarg;
+		else if (ch == 'i' && st_qopts_id(optarg, q) == 0)
+			continue;
+		else if (ch == 'f' && !discard)
+			q->force = 1;
+		else if (ch == 'o' && discard &&
+		    st_parse_duration(optarg, &q->older_than) == 0)
+			continue;
+		else
+			break;
+	}
+	if (ch != -1 || optind != argc || (discard && q->reason == NULL &&
+	    q->id[0] == '\0' && q->older_than == -1))
+		die_usage(discard ? "discard: (--reason R | --id ID | "
+		    "--older-than DURATION)..., R: stale_timestamp, "
+		    "decrypt_failed or invalid_event; ID: 8 to 64 hex digits" :
+		    "replay: [--reason R] [--id ID] [--force], R: "
+		    "stale_timestamp, decrypt_failed or invalid_event; ID: 8 "
+		    "to 64 hex digits");
 }
 
 static void
@@ -333,8 +386,8 @@ parse_cmd(int argc, char **argv, struct st_args *a)
 			    "90m, 3600s)");
 		break;
 	case CMD_REPLAY:
-		if (argc != 1)
-			die_usage("replay: no arguments");
+	case CMD_DISCARD:
+		parse_quarantine(argc, argv, a);
 		break;
 	}
 }
@@ -399,9 +452,10 @@ main(int argc, char *argv[])
 	parse_cmd(argc - ci, argv + ci, &a);
 	if (a.cmd == CMD_REPLAY && w.dir != NULL)
 		die_usage("replay needs the configuration (-c CONFIG), not -d");
-	/* stats and replay cover every spool of the configuration. */
+	/* stats, replay and discard cover every spool of the configuration. */
 	if ((rc = st_open_spools(&w, a.cmd == CMD_STATS ||
-	    a.cmd == CMD_REPLAY, &cfg, sps, &nsp)) != 0) {
+	    a.cmd == CMD_REPLAY || a.cmd == CMD_DISCARD, &cfg, sps,
+	    &nsp)) != 0) {
 		config_free(&cfg);
 		return rc;
 	}
@@ -422,7 +476,10 @@ main(int argc, char *argv[])
 		rc = st_gc(&sps[0], a.older_than);
 		break;
 	case CMD_REPLAY:
-		rc = st_replay(&cfg, sps, nsp);
+		rc = st_replay(&cfg, sps, nsp, &a.q);
+		break;
+	case CMD_DISCARD:
+		rc = st_discard(sps, nsp, &a.q);
 		break;
 	}
 	for (i = 0; i < nsp; i++)

@@ -195,8 +195,9 @@ st_is_file(int dirfd, const struct dirent *de)
 	    S_ISREG(st.st_mode);
 }
 
-int
-st_names_load(int dirfd, struct st_names *names)
+/* The row names of dirfd: regular files only, or with all, any entry. */
+static int
+st_names_read(int dirfd, struct st_names *names, int all)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -215,7 +216,8 @@ st_names_load(int dirfd, struct st_names *names)
 	}
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (!st_name_valid(de->d_name) || !st_is_file(dirfd, de))
+		if (!st_name_valid(de->d_name) ||
+		    (!all && !st_is_file(dirfd, de)))
 			continue;
 		if (st_names_add(names, de->d_name) == -1)
 			goto fail;
@@ -233,6 +235,18 @@ fail:
 	st_names_free(names);
 	errno = saved;
 	return -1;
+}
+
+int
+st_names_load(int dirfd, struct st_names *names)
+{
+	return st_names_read(dirfd, names, 0);
+}
+
+int
+st_names_load_all(int dirfd, struct st_names *names)
+{
+	return st_names_read(dirfd, names, 1);
 }
 
 void
@@ -349,6 +363,13 @@ st_claim(int dirfd, const char *name)
 	struct stat	a, b;
 	int		fd, saved;
 
+	/* Never open what is not a regular file (a fifo, a device). */
+	if (fstatat(dirfd, name, &a, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (!S_ISREG(a.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd == -1)

@@ -6,6 +6,12 @@
  * the lock, moved to cur/ (exit 0), or counted and left in new/, or moved
  * to failed/ once the attempts run out.  A run killed at any instant
  * leaves every row in new/ or done; the command is at-least-once.
+ *
+ * Exit 75 from the command defers: the row stays, uncounted, the run
+ * stops, and RESOURCE/.backoff (see spooltool.h) keeps the next runs
+ * away for a delay that doubles at each deferral.  A row we cannot or
+ * must not open (another owner, a hard link, not a regular file) is
+ * reported and skipped, never followed, and never stops the run.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -25,9 +31,12 @@
 #include <unistd.h>
 
 #include "hwlog.h"
+#include "spool.h"
 #include "spooltool.h"
 
 #define ST_ATTEMPTS_LEN	24	/* bytes of a sidecar: digits, newline */
+#define ST_TEMPFAIL_EXIT 75	/* the command's "try later" (EX_TEMPFAIL) */
+#define ST_PEEK_LEN	(sizeof("{\"id\":\"") - 1 + ROW_ID_HEX_LEN + 1)
 
 /* The directories of one resource, open for the whole run. */
 struct st_dirs {
@@ -36,6 +45,8 @@ struct st_dirs {
 	int		 curfd;
 	int		 failedfd;
 	int		 attfd;		/* .attempts/, made on first use */
+	time_t		 start;		/* when the run started */
+	int		 cleared;	/* .backoff removed by this run */
 };
 
 /* How the command ended. */
@@ -48,7 +59,7 @@ struct st_outcome {
 };
 
 struct st_tally {
-	size_t		 done, kept, failed, skipped;
+	size_t		 done, kept, failed, deferred, busy, unreadable;
 };
 
 static int	 st_dirs_open(const struct st_spool *, enum resource,
@@ -59,8 +70,15 @@ static int	 st_run_row(const struct st_spool *, const struct st_run_opts *,
 static void	 st_spawn(const struct st_spool *, const struct st_run_opts *,
 		    int, const char *, long, struct st_outcome *);
 static long	 st_attempts_get(struct st_dirs *, const char *);
-static int	 st_attempts_set(struct st_dirs *, const char *, long);
+static int	 st_attempts_set(const struct st_spool *, struct st_dirs *,
+		    const char *, long);
 static void	 st_attempts_clear(struct st_dirs *, const char *);
+static int	 st_backoff_active(const struct st_spool *,
+		    const struct st_run_opts *, const struct st_dirs *,
+		    long long *, long long *);
+static long long st_backoff_defer(const struct st_spool *,
+		    const struct st_run_opts *, const struct st_dirs *);
+static void	 st_backoff_clear(struct st_dirs *);
 
 static void
 st_sigchld(int sig)
@@ -68,29 +86,13 @@ st_sigchld(int sig)
 	(void)sig;	/* only to make SIGCHLD pending for sigtimedwait */
 }
 
-int
-st_run(const struct st_spool *sp, const struct st_run_opts *o)
+/* Block the signals st_wait() waits for; the old mask in old. */
+static void
+st_signals_block(sigset_t *old)
 {
-	struct st_dirs		 d;
-	struct st_names		 names;
-	struct st_tally		 t = { 0, 0, 0, 0 };
-	struct sigaction	 sa;
-	sigset_t		 set, old;
-	size_t			 i;
-	int			 rc = 0;
+	struct sigaction	sa;
+	sigset_t		set;
 
-	if (st_dirs_open(sp, o->res, &d) == -1) {
-		hwlog("%s/%s: %s", sp->root, event_resource_name(o->res),
-		    strerror(errno));
-		return errno == ENOENT ? EX_NOINPUT : EX_TEMPFAIL;
-	}
-	if (st_names_load(d.newfd, &names) == -1) {
-		hwlog("%s/%s/new: %s", sp->root, event_resource_name(o->res),
-		    strerror(errno));
-		st_dirs_close(&d);
-		return EX_TEMPFAIL;
-	}
-	/* Wait for the command and for our own stop signals in one place. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = st_sigchld;
 	sigemptyset(&sa.sa_mask);
@@ -100,23 +102,78 @@ st_run(const struct st_spool *sp, const struct st_run_opts *o)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	for (i = 0; i < names.n && rc == 0; i++)
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* Open the resource; 0, or the code to exit with (logged). */
+static int
+st_run_open(const struct st_spool *sp, const struct st_run_opts *o,
+    struct st_dirs *d, struct st_names *names)
+{
+	const char	*res = event_resource_name(o->res);
+	char		 v1[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
+	long long	 delay, left;
+	int		 e;
+
+	if (st_dirs_open(sp, o->res, d) == -1) {
+		e = errno;
+		hwlog("op=run resource=%s result=error step=open spool=%s "
+		    "error=%s", res, hwlog_val(sp->root, v1, sizeof(v1)),
+		    hwlog_val(strerror(e), v2, sizeof(v2)));
+		return e == ENOENT ? EX_NOINPUT : EX_TEMPFAIL;
+	}
+	d->start = time(NULL);
+	if (st_backoff_active(sp, o, d, &delay, &left)) {
+		hwlog("op=run resource=%s result=backoff backoff=%lld "
+		    "left=%lld", res, delay, left);
+		st_dirs_close(d);
+		return EX_TEMPFAIL;
+	}
+	if (st_names_load_all(d->newfd, names) == -1) {
+		hwlog("op=run resource=%s result=error step=list error=%s", res,
+		    hwlog_val(strerror(errno), v1, sizeof(v1)));
+		st_dirs_close(d);
+		return EX_TEMPFAIL;
+	}
+	return 0;
+}
+
+int
+st_run(const struct st_spool *sp, const struct st_run_opts *o)
+{
+	struct st_dirs		 d;
+	struct st_names		 names;
+	struct st_tally		 t;
+	sigset_t		 old;
+	size_t			 i;
+	int			 rc;
+
+	memset(&t, 0, sizeof(t));
+	if ((rc = st_run_open(sp, o, &d, &names)) != 0)
+		return rc;
+	/* Wait for the command and for our own stop signals in one place. */
+	st_signals_block(&old);
+	for (i = 0; i < names.n && rc == 0 && t.deferred == 0; i++)
 		rc = st_run_row(sp, o, &d, names.v[i], &t);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	hwlog("run %s: %zu done, %zu kept, %zu failed, %zu skipped (claimed "
-	    "by another run)", event_resource_name(o->res), t.done, t.kept,
-	    t.failed, t.skipped);
+	hwlog("op=run resource=%s result=summary done=%zu kept=%zu "
+	    "failed=%zu deferred=%zu busy=%zu unreadable=%zu",
+	    event_resource_name(o->res), t.done, t.kept, t.failed,
+	    t.deferred, t.busy, t.unreadable);
 	st_names_free(&names);
 	st_dirs_close(&d);
-	if (rc == 0 && t.kept + t.failed > 0)
+	/* A row failed or unreadable: 1; else deferred: 75. */
+	if (rc == 0 && t.kept + t.failed + t.unreadable > 0)
 		rc = 1;
+	else if (rc == 0 && t.deferred > 0)
+		rc = EX_TEMPFAIL;
 	return rc;
 }
 
 static int
 st_dirs_open(const struct st_spool *sp, enum resource res, struct st_dirs *d)
 {
+	memset(d, 0, sizeof(*d));
 	d->resfd = d->newfd = d->curfd = d->failedfd = d->attfd = -1;
 	if ((d->resfd = openat(sp->rootfd, event_resource_name(res),
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
@@ -146,56 +203,200 @@ st_dirs_close(struct st_dirs *d)
 		}
 }
 
+/* How the command ended, as log keys. */
 static void
 st_describe(const struct st_outcome *oc, long timeout_ms, char *buf,
     size_t len)
 {
 	if (oc->timed_out)
-		snprintf(buf, len, "timed out after %ld.%03lds (killed)",
-		    timeout_ms / 1000, timeout_ms % 1000);
+		snprintf(buf, len, "timeout=%ld.%03ld", timeout_ms / 1000,
+		    timeout_ms % 1000);
 	else if (WIFEXITED(oc->status))
-		snprintf(buf, len, "exit %d", WEXITSTATUS(oc->status));
+		snprintf(buf, len, "exit=%d", WEXITSTATUS(oc->status));
 	else if (WIFSIGNALED(oc->status))
-		snprintf(buf, len, "killed by signal %d",
-		    WTERMSIG(oc->status));
+		snprintf(buf, len, "signal=%d", WTERMSIG(oc->status));
 	else
-		snprintf(buf, len, "status %#x", oc->status);
+		snprintf(buf, len, "status=%#x", oc->status);
 }
 
 /* The row failed: count it, and give up on it when attempts run out. */
 static int
 st_row_failed(const struct st_spool *sp, const struct st_run_opts *o,
-    struct st_dirs *d, const char *name, const char *how, double secs,
-    struct st_tally *t)
+    struct st_dirs *d, const char *name, const struct st_outcome *oc,
+    long n, struct st_tally *t)
 {
 	const char	*res = event_resource_name(o->res);
-	char		 of[32] = "";
-	long		 n = st_attempts_get(d, name) + 1;
+	char		 how[64], v[HWLOG_VAL_MAX];
+	int		 last = o->max_attempts > 0 && n >= o->max_attempts;
 
-	if (o->max_attempts > 0)
-		snprintf(of, sizeof(of), " of %ld", o->max_attempts);
-	if (o->max_attempts > 0 && n >= o->max_attempts) {
-		if (st_finish(d->newfd, d->failedfd, name) == -1) {
-			hwlog("run %s %s: %s, %.3fs, attempt %ld%s: cannot "
-			    "move to failed/: %s", res, name, how, secs, n, of,
-			    strerror(errno));
-			return EX_TEMPFAIL;
-		}
-		st_attempts_clear(d, name);
-		hwlog("run %s %s: %s, %.3fs, attempt %ld%s, moved to failed/",
-		    res, name, how, secs, n, of);
-		t->failed++;
-		return 0;
-	}
-	if (st_attempts_set(d, name, n) == -1) {
-		hwlog("run %s %s: %s, %.3fs, attempt %ld%s: cannot count it: "
-		    "%s", res, name, how, secs, n, of, strerror(errno));
+	st_describe(oc, o->timeout_ms, how, sizeof(how));
+	if ((last && st_finish(d->newfd, d->failedfd, name) == -1) ||
+	    (!last && st_attempts_set(sp, d, name, n) == -1)) {
+		hwlog("op=run resource=%s row=%s result=error %s secs=%.3f "
+		    "attempt=%ld max_attempts=%ld step=%s error=%s", res, name,
+		    how, oc->secs, n, o->max_attempts, last ? "move" : "count",
+		    hwlog_val(strerror(errno), v, sizeof(v)));
 		return EX_TEMPFAIL;
 	}
-	hwlog("run %s %s: %s, %.3fs, attempt %ld%s, kept in new/", res, name,
-	    how, secs, n, of);
-	t->kept++;
+	if (last)
+		st_attempts_clear(d, name);
+	hwlog("op=run resource=%s row=%s result=%s %s secs=%.3f attempt=%ld "
+	    "max_attempts=%ld%s", res, name, last ? "failed" : "kept", how,
+	    oc->secs, n, o->max_attempts, last ? " to=failed" : "");
+	if (last)
+		t->failed++;
+	else
+		t->kept++;
 	return 0;
+}
+
+/* Exit 0: the row is done. */
+static int
+st_row_done(const struct st_spool *sp, const struct st_run_opts *o,
+    struct st_dirs *d, const char *name, const struct st_outcome *oc,
+    long n, struct st_tally *t)
+{
+	const char	*res = event_resource_name(o->res);
+	char		 v[HWLOG_VAL_MAX];
+
+	(void)sp;
+	if (st_finish(d->newfd, o->delete ? -1 : d->curfd, name) == -1) {
+		hwlog("op=run resource=%s row=%s result=error exit=0 secs=%.3f "
+		    "attempt=%ld step=%s error=%s", res, name, oc->secs, n,
+		    o->delete ? "delete" : "move",
+		    hwlog_val(strerror(errno), v, sizeof(v)));
+		return EX_TEMPFAIL;
+	}
+	st_attempts_clear(d, name);
+	st_backoff_clear(d);
+	hwlog("op=run resource=%s row=%s result=done exit=0 secs=%.3f "
+	    "attempt=%ld to=%s", res, name, oc->secs, n,
+	    o->delete ? "deleted" : "cur");
+	t->done++;
+	return 0;
+}
+
+/* Exit 75: the row stays, uncounted; the run stops; back off. */
+static void
+st_row_deferred(const struct st_spool *sp, const struct st_run_opts *o,
+    struct st_dirs *d, const char *name, const struct st_outcome *oc,
+    long n, struct st_tally *t)
+{
+	long long	delay = st_backoff_defer(sp, o, d);
+
+	hwlog("op=run resource=%s row=%s result=deferred exit=%d secs=%.3f "
+	    "attempt=%ld backoff=%lld", event_resource_name(o->res), name,
+	    ST_TEMPFAIL_EXIT, oc->secs, n, delay);
+	t->deferred++;
+}
+
+/* Whether fd, a row with more than one link, is linked only by its own
+   exactly-once record (the writer's, until it empties it). */
+static int
+st_own_record(const struct st_spool *sp, int fd, const struct stat *st)
+{
+	struct stat	r;
+	char		buf[ST_PEEK_LEN], id[ROW_ID_HEX_LEN + 1];
+	char		rec[sizeof(SPOOL_IDS_DIR) + ROW_ID_HEX_LEN + 8];
+	ssize_t		n;
+
+	do {
+		n = pread(fd, buf, sizeof(buf), 0);
+	} while (n == -1 && errno == EINTR);
+	if (st->st_nlink != 2 || n != (ssize_t)sizeof(buf) ||
+	    st_row_id(buf, sizeof(buf), id) == -1)
+		return 0;
+	snprintf(rec, sizeof(rec), "%s/%c%c/%s", SPOOL_IDS_DIR,
+	    id[ROW_ID_HEX_LEN - 2], id[ROW_ID_HEX_LEN - 1], id);
+	return fstatat(sp->rootfd, rec, &r, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    r.st_dev == st->st_dev && r.st_ino == st->st_ino;
+}
+
+/* Why the claimed row fd is not ours to hand out: 1 and why, or 0. */
+static int
+st_foreign(const struct st_spool *sp, int fd, char *why, size_t len)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1)
+		snprintf(why, len, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, len, "not a regular file");
+	else if (geteuid() == 0 && st.st_uid != sp->uid)
+		snprintf(why, len, "owned by uid %lu, not by the spool's "
+		    "owner (uid %lu)", (unsigned long)st.st_uid,
+		    (unsigned long)sp->uid);
+	else if (st.st_nlink > 1 && !st_own_record(sp, fd, &st))
+		snprintf(why, len, "%lu links (a hard link)",
+		    (unsigned long)st.st_nlink);
+	else
+		return 0;
+	return 1;
+}
+
+/* Why st_claim() refused name (errno e). */
+static void
+st_claim_why(int dirfd, const char *name, int e, char *why, size_t len)
+{
+	struct stat	 st;
+	const char	*what;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    S_ISREG(st.st_mode)) {
+		snprintf(why, len, "%s", strerror(e));
+		return;
+	}
+	what = S_ISLNK(st.st_mode) ? "a symbolic link" :
+	    S_ISFIFO(st.st_mode) ? "a fifo" :
+	    S_ISDIR(st.st_mode) ? "a directory" :
+	    S_ISSOCK(st.st_mode) ? "a socket" : "a device";
+	snprintf(why, len, "not a regular file (%s, not followed)", what);
+}
+
+static void
+st_row_unreadable(const struct st_run_opts *o, const char *name,
+    const char *why, struct st_tally *t)
+{
+	char	v[HWLOG_VAL_MAX];
+
+	hwlog("op=run resource=%s row=%s result=unreadable error=%s",
+	    event_resource_name(o->res), name, hwlog_val(why, v, sizeof(v)));
+	t->unreadable++;
+}
+
+/* The command has ended: act on how. */
+static int
+st_row_outcome(const struct st_spool *sp, const struct st_run_opts *o,
+    struct st_dirs *d, const char *name, const struct st_outcome *oc,
+    long n, struct st_tally *t)
+{
+	const char	*res = event_resource_name(o->res);
+	char		 v1[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
+
+	if (oc->exec_errno != 0) {
+		/* Not the row's fault: it stays, uncounted. */
+		hwlog("op=run resource=%s row=%s result=error step=exec "
+		    "command=%s error=%s", res, name,
+		    hwlog_val(o->argv[0], v1, sizeof(v1)),
+		    hwlog_val(strerror(oc->exec_errno), v2, sizeof(v2)));
+		return oc->exec_errno == ENOENT || oc->exec_errno == EACCES ||
+		    oc->exec_errno == ENOEXEC || oc->exec_errno == ENOTDIR ?
+		    EX_UNAVAILABLE : EX_OSERR;
+	}
+	if (oc->interrupted) {
+		hwlog("op=run resource=%s row=%s result=interrupted signal=%d "
+		    "secs=%.3f", res, name, oc->interrupted, oc->secs);
+		return EX_TEMPFAIL;
+	}
+	if (!oc->timed_out && WIFEXITED(oc->status) &&
+	    WEXITSTATUS(oc->status) == 0)
+		return st_row_done(sp, o, d, name, oc, n, t);
+	if (!oc->timed_out && WIFEXITED(oc->status) &&
+	    WEXITSTATUS(oc->status) == ST_TEMPFAIL_EXIT) {
+		st_row_deferred(sp, o, d, name, oc, n, t);
+		return 0;
+	}
+	return st_row_failed(sp, o, d, name, oc, n, t);
 }
 
 /* One row, start to end.  Returns 0 to go on, or the code to stop with. */
@@ -203,49 +404,34 @@ static int
 st_run_row(const struct st_spool *sp, const struct st_run_opts *o,
     struct st_dirs *d, const char *name, struct st_tally *t)
 {
-	const char		*res = event_resource_name(o->res);
 	struct st_outcome	 oc;
-	char			 how[64];
-	int			 lockfd, rc = 0;
+	char			 why[128], v[HWLOG_VAL_MAX];
+	long			 n;
+	int			 lockfd, rc;
 
 	if ((lockfd = st_claim(d->newfd, name)) == -1) {
 		if (errno == ENOENT || errno == EWOULDBLOCK) {
-			t->skipped++;	/* another run has it, or had it */
+			t->busy++;	/* another run has it, or had it */
 			return 0;
 		}
-		hwlog("run %s %s: %s", res, name, strerror(errno));
-		return EX_TEMPFAIL;
-	}
-	st_spawn(sp, o, d->newfd, name, st_attempts_get(d, name) + 1, &oc);
-	if (oc.exec_errno != 0) {
-		/* Not the row's fault: it stays, uncounted. */
-		hwlog("run %s %s: cannot run %s: %s (row left as it was)",
-		    res, name, o->argv[0], strerror(oc.exec_errno));
-		rc = oc.exec_errno == ENOENT || oc.exec_errno == EACCES ||
-		    oc.exec_errno == ENOEXEC || oc.exec_errno == ENOTDIR ?
-		    EX_UNAVAILABLE : EX_OSERR;
-	} else if (oc.interrupted) {
-		hwlog("run %s %s: interrupted by signal %d after %.3fs (row "
-		    "left as it was)", res, name, oc.interrupted, oc.secs);
-		rc = EX_TEMPFAIL;
-	} else if (!oc.timed_out && WIFEXITED(oc.status) &&
-	    WEXITSTATUS(oc.status) == 0) {
-		if (st_finish(d->newfd, o->delete ? -1 : d->curfd, name) ==
-		    -1) {
-			hwlog("run %s %s: exit 0, %.3fs: cannot %s: %s", res,
-			    name, oc.secs, o->delete ? "delete it" :
-			    "move it to cur/", strerror(errno));
-			rc = EX_TEMPFAIL;
-		} else {
-			st_attempts_clear(d, name);
-			hwlog("run %s %s: exit 0, %.3fs, %s", res, name,
-			    oc.secs, o->delete ? "deleted" : "moved to cur/");
-			t->done++;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
+			hwlog("op=run resource=%s row=%s result=error "
+			    "step=claim error=%s", event_resource_name(o->res),
+			    name, hwlog_val(strerror(errno), v, sizeof(v)));
+			return EX_TEMPFAIL;	/* ours, not the row's */
 		}
-	} else {
-		st_describe(&oc, o->timeout_ms, how, sizeof(how));
-		rc = st_row_failed(sp, o, d, name, how, oc.secs, t);
+		st_claim_why(d->newfd, name, errno, why, sizeof(why));
+		st_row_unreadable(o, name, why, t);
+		return 0;
 	}
+	if (st_foreign(sp, lockfd, why, sizeof(why))) {
+		st_row_unreadable(o, name, why, t);
+		close(lockfd);
+		return 0;
+	}
+	n = st_attempts_get(d, name) + 1;
+	st_spawn(sp, o, d->newfd, name, n, &oc);
+	rc = st_row_outcome(sp, o, d, name, &oc, n, t);
 	close(lockfd);		/* the claim ends only now */
 	return rc;
 }
@@ -443,20 +629,29 @@ fail:
 
 /* The .attempts/ directory, made when first needed. */
 static int
-st_attfd(struct st_dirs *d, int create)
+st_attfd(const struct st_spool *sp, struct st_dirs *d, int create)
 {
 	struct stat	st;
+	int		made = 0;
 
 	if (d->attfd != -1)
 		return d->attfd;
 	d->attfd = openat(d->resfd, ST_ATTEMPTS_DIR, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | O_NOFOLLOW);
 	if (d->attfd == -1 && errno == ENOENT && create &&
-	    fstat(d->newfd, &st) == 0 &&
-	    (mkdirat(d->resfd, ST_ATTEMPTS_DIR, st.st_mode & 0777) == 0 ||
-	    errno == EEXIST))
+	    fstat(d->newfd, &st) == 0) {
+		if (mkdirat(d->resfd, ST_ATTEMPTS_DIR, st.st_mode & 0777) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			return -1;
 		d->attfd = openat(d->resfd, ST_ATTEMPTS_DIR, O_RDONLY |
 		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (d->attfd != -1 && made && sp != NULL &&
+		    st_adopt(sp, d->attfd, 1) == -1) {
+			close(d->attfd);
+			d->attfd = -1;
+		}
+	}
 	return d->attfd;
 }
 
@@ -469,8 +664,8 @@ st_attempts_get(struct st_dirs *d, const char *name)
 	ssize_t	n;
 	int	fd, i;
 
-	if (st_attfd(d, 0) == -1 || (fd = openat(d->attfd, name, O_RDONLY |
-	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1)
+	if (st_attfd(NULL, d, 0) == -1 || (fd = openat(d->attfd, name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -482,39 +677,158 @@ st_attempts_get(struct st_dirs *d, const char *name)
 	return i > 0 && i == n - 1 && buf[i] == '\n' ? v : 0;
 }
 
-/* Write the count beside the row: a temporary file, renamed over it. */
+/*
+ * Create name.<pid> in dirfd (a leftover of a dead process that had our
+ * pid is replaced), give it to the spool's owner, write buf, set its
+ * times to when (unless 0), fsync it and rename it to name.  0 or -1.
+ */
 static int
-st_attempts_set(struct st_dirs *d, const char *name, long n)
+st_replace(const struct st_spool *sp, int dirfd, const char *name,
+    const char *buf, size_t len, time_t when)
 {
-	char	tmp[ST_NAME_LEN + 32], buf[ST_ATTEMPTS_LEN];
-	int	fd, len, saved;
+	struct timespec	ts[2] = { { when, 0 }, { when, 0 } };
+	char		tmp[ST_NAME_LEN + 32];
+	int		fd, saved;
 
-	if (st_attfd(d, 1) == -1)
+	snprintf(tmp, sizeof(tmp), ".%s.%ld", name[0] == '.' ? name + 1 :
+	    name, (long)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, sp->file_mode);
+	if (fd == -1 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, sp->file_mode);
+	if (fd == -1)
 		return -1;
-	snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid());
-	len = snprintf(buf, sizeof(buf), "%ld\n", n);
-	if ((fd = openat(d->attfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0644)) == -1)
-		return -1;
-	if (write(fd, buf, (size_t)len) != len || fsync(fd) == -1) {
+	if (st_adopt(sp, fd, 0) == -1 ||
+	    write(fd, buf, len) != (ssize_t)len ||
+	    (when != 0 && futimens(fd, ts) == -1) || fsync(fd) == -1) {
 		saved = errno;
 		close(fd);
 		goto fail;
 	}
-	if (close(fd) == -1 || renameat(d->attfd, tmp, d->attfd, name) == -1) {
+	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1) {
 		saved = errno;
 		goto fail;
 	}
-	return fsync(d->attfd);
+	return fsync(dirfd);
 fail:
-	(void)unlinkat(d->attfd, tmp, 0);
+	(void)unlinkat(dirfd, tmp, 0);
 	errno = saved;
 	return -1;
+}
+
+/* Write the count beside the row. */
+static int
+st_attempts_set(const struct st_spool *sp, struct st_dirs *d,
+    const char *name, long n)
+{
+	char	buf[ST_ATTEMPTS_LEN];
+	int	len;
+
+	if (st_attfd(sp, d, 1) == -1)
+		return -1;
+	len = snprintf(buf, sizeof(buf), "%ld\n", n);
+	return st_replace(sp, d->attfd, name, buf, (size_t)len, 0);
 }
 
 static void
 st_attempts_clear(struct st_dirs *d, const char *name)
 {
-	if (st_attfd(d, 0) != -1)
+	if (st_attfd(NULL, d, 0) != -1)
 		(void)unlinkat(d->attfd, name, 0);
+}
+
+/*
+ * The resource's .backoff: its delay (seconds) and start (the file's
+ * mtime).  Returns 0, or -1 when there is none we can use: missing,
+ * unreadable, malformed, not a regular file or, as root, not the spool
+ * owner's.  Never a reason to stop.
+ */
+static int
+st_backoff_read(const struct st_spool *sp, const struct st_dirs *d,
+    long long *delay, time_t *since)
+{
+	struct stat	st;
+	char		buf[ST_ATTEMPTS_LEN];
+	long long	v = 0;
+	ssize_t		n;
+	int		fd, i;
+
+	if ((fd = openat(d->resfd, ST_BACKOFF_FILE, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (geteuid() == 0 && st.st_uid != sp->uid)) {
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		if ((v = v * 10 + (buf[i] - '0')) > ST_GC_MAX)
+			return -1;
+	if (i == 0 || i != n - 1 || buf[i] != '\n' || v == 0)
+		return -1;
+	*delay = v;
+	*since = st.st_mtime;
+	return 0;
+}
+
+/* Whether an earlier deferral keeps this run away: 1, with how long. */
+static int
+st_backoff_active(const struct st_spool *sp, const struct st_run_opts *o,
+    const struct st_dirs *d, long long *delay, long long *left)
+{
+	long long	v;
+	time_t		since;
+
+	if (o->max_backoff == 0 || st_backoff_read(sp, d, &v, &since) == -1)
+		return 0;
+	if (since > d->start + ST_BACKOFF_SLACK)
+		return 0;	/* from the future: the clock moved back */
+	if (v > o->max_backoff)
+		v = o->max_backoff;
+	*delay = v;
+	*left = (long long)since + v - ST_BACKOFF_SLACK - d->start;
+	return *left > 0;
+}
+
+/* A deferral: the next delay, recorded (0: no backoff). */
+static long long
+st_backoff_defer(const struct st_spool *sp, const struct st_run_opts *o,
+    const struct st_dirs *d)
+{
+	long long	v, delay = ST_BACKOFF_FIRST;
+	time_t		since;
+	char		buf[ST_ATTEMPTS_LEN], e[HWLOG_VAL_MAX];
+	int		len;
+
+	if (o->max_backoff == 0)
+		return 0;
+	if (st_backoff_read(sp, d, &v, &since) == 0) {
+		/* A run that started with or after us deferred already. */
+		if (since >= d->start)
+			return v < o->max_backoff ? v : o->max_backoff;
+		delay = v * 2;
+	}
+	if (delay > o->max_backoff)
+		delay = o->max_backoff;
+	len = snprintf(buf, sizeof(buf), "%lld\n", delay);
+	if (st_replace(sp, d->resfd, ST_BACKOFF_FILE, buf, (size_t)len,
+	    d->start) == -1)
+		hwlog("op=run resource=%s result=error step=backoff error=%s",
+		    event_resource_name(o->res),
+		    hwlog_val(strerror(errno), e, sizeof(e)));
+	return delay;
+}
+
+/* A success ends the backoff (once a run is enough). */
+static void
+st_backoff_clear(struct st_dirs *d)
+{
+	if (d->cleared)
+		return;
+	d->cleared = 1;
+	if (unlinkat(d->resfd, ST_BACKOFF_FILE, 0) == 0)
+		(void)fsync(d->resfd);
 }

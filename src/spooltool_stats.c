@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +34,20 @@ struct st_counts {
 	uint64_t	 oldest[RES__COUNT];	/* usec; 0: none waiting */
 };
 
-/* The ids of the rows still waiting: their records are never removed. */
+/*
+ * The record keys ("q" + id for quarantine) of the rows that still exist:
+ * their records are never removed.
+ */
 struct st_ids {
 	char		(*v)[ROW_ID_HEX_LEN + 2];
 	size_t		 n;
+	size_t		 cap;
 };
 
 struct st_gc_tally {
 	size_t		 rows, records, attempts;
 	int		 errors;
+	int		 unsure;	/* a row's id could not be read */
 };
 
 static int
@@ -190,51 +197,181 @@ st_stats(struct st_spool *sps, size_t nsp, int prometheus)
 
 /* gc */
 
+/* One error line: op=gc path=... result=error error="...". */
+static void
+st_gc_error(struct st_gc_tally *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+st_gc_error(struct st_gc_tally *t, const char *fmt, ...)
+{
+	char	path[PATH_MAX], vp[HWLOG_VAL_MAX], ve[HWLOG_VAL_MAX];
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	hwlog("op=gc path=%s result=error error=%s",
+	    hwlog_val(path, vp, sizeof(vp)),
+	    hwlog_val(strerror(saved), ve, sizeof(ve)));
+	t->errors++;
+}
+
 static int
 st_ids_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
-/* The record keys of every waiting row ("q" + id for quarantine). */
+/*
+ * Add the record key of the row name in dirfd (of resource r) to ids.
+ * Returns 0 (added, or not a row: a tmp/ row being written has no id
+ * yet, nor a record but its own link), or -1 (errno; ENOENT: it moved on).
+ */
 static int
-st_waiting_ids(const struct st_spool *sp, struct st_ids *ids)
+st_ids_add(struct st_ids *ids, enum resource r, int dirfd,
+    const char *name)
 {
-	struct st_names	 names;
-	char		 id[ROW_ID_HEX_LEN + 1];
-	void		*p;
-	size_t		 i;
-	int		 r, fd;
+	char	 id[ROW_ID_HEX_LEN + 1], buf[ROW_ID_HEX_LEN + 16];
+	void	*p;
+	ssize_t	 n;
+	int	 fd;
 
-	memset(ids, 0, sizeof(*ids));
-	for (r = 0; r < RES__COUNT; r++) {
-		if ((fd = st_subdir(sp, r, ST_NEW, 0)) == -1) {
-			if (errno == ENOENT)
-				continue;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	do {
+		n = pread(fd, buf, sizeof(buf), 0);
+	} while (n == -1 && errno == EINTR);
+	close(fd);
+	if (n == -1)
+		return -1;
+	if (st_row_id(buf, (size_t)n, id) == -1)
+		return 0;
+	if (ids->n == ids->cap) {
+		if ((p = reallocarray(ids->v, ids->cap ? ids->cap * 2 : 256,
+		    sizeof(*ids->v))) == NULL)
 			return -1;
-		}
-		if (st_names_load(fd, &names) == -1) {
-			close(fd);
-			return -1;
-		}
-		if ((p = reallocarray(ids->v, ids->n + names.n + 1,
-		    sizeof(*ids->v))) == NULL) {
-			st_names_free(&names);
-			close(fd);
-			return -1;
-		}
 		ids->v = p;
-		for (i = 0; i < names.n; i++)
-			if (st_peek_id(fd, names.v[i], id) == 0)
-				snprintf(ids->v[ids->n++], sizeof(*ids->v),
-				    "%s%s", r == RES_QUARANTINE ? "q" : "",
-				    id);
-		st_names_free(&names);
-		close(fd);
+		ids->cap = ids->cap ? ids->cap * 2 : 256;
 	}
-	if (ids->n > 1)
-		qsort(ids->v, ids->n, sizeof(*ids->v), st_ids_cmp);
+	snprintf(ids->v[ids->n++], sizeof(*ids->v), "%s%s",
+	    r == RES_QUARANTINE ? "q" : "", id);
 	return 0;
+}
+
+/*
+ * Keep the records of every row in <r>/<sub>/.  A row whose id cannot be
+ * read makes every record unsure: none is removed this pass.
+ */
+static void
+st_keep_dir(const struct st_spool *sp, enum resource r, const char *sub,
+    struct st_ids *ids, struct st_gc_tally *t)
+{
+	struct st_names	names;
+	size_t		i;
+	int		fd;
+
+	if ((fd = st_subdir(sp, r, sub, 0)) == -1) {
+		if (errno != ENOENT) {
+			st_gc_error(t, "%s/%s/%s", sp->root,
+			    event_resource_name(r), sub);
+			t->unsure++;
+		}
+		return;
+	}
+	if (st_names_load(fd, &names) == -1) {
+		st_gc_error(t, "%s/%s/%s", sp->root, event_resource_name(r),
+		    sub);
+		t->unsure++;
+		close(fd);
+		return;
+	}
+	for (i = 0; i < names.n; i++)
+		if (st_ids_add(ids, r, fd, names.v[i]) == -1 &&
+		    errno != ENOENT) {
+			st_gc_error(t, "%s/%s/%s/%s", sp->root,
+			    event_resource_name(r), sub, names.v[i]);
+			t->unsure++;
+		}
+	st_names_free(&names);
+	close(fd);
+}
+
+/*
+ * cur/ rows last modified before cut go; the records of those that stay
+ * are kept.
+ */
+static void
+st_gc_rows(const struct st_spool *sp, enum resource r, time_t cut,
+    struct st_ids *keep, struct st_gc_tally *t)
+{
+	struct st_names	names;
+	struct stat	st;
+	const char	*res = event_resource_name(r);
+	size_t		i;
+	int		fd;
+
+	if ((fd = st_subdir(sp, r, ST_CUR, 0)) == -1) {
+		if (errno != ENOENT) {
+			st_gc_error(t, "%s/%s/cur", sp->root, res);
+			t->unsure++;
+		}
+		return;
+	}
+	if (st_names_load(fd, &names) == -1) {
+		st_gc_error(t, "%s/%s/cur", sp->root, res);
+		t->unsure++;
+		close(fd);
+		return;
+	}
+	for (i = 0; i < names.n; i++) {
+		if (fstatat(fd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_mtime < cut) {
+			if (unlinkat(fd, names.v[i], 0) == 0) {
+				t->rows++;
+				continue;
+			}
+			st_gc_error(t, "%s/%s/cur/%s", sp->root, res,
+			    names.v[i]);
+		}
+		if (st_ids_add(keep, r, fd, names.v[i]) == -1 &&
+		    errno != ENOENT) {
+			st_gc_error(t, "%s/%s/cur/%s", sp->root, res,
+			    names.v[i]);
+			t->unsure++;
+		}
+	}
+	if (names.n > 0 && fsync(fd) == -1)
+		st_gc_error(t, "%s/%s/cur", sp->root, res);
+	st_names_free(&names);
+	close(fd);
+}
+
+/*
+ * The keep list, built before any record is removed.  Rows only move on
+ * (tmp/ -> new/ -> cur/ or failed/), and each directory is read after
+ * the ones its rows come from, so a row moving meanwhile is seen in one
+ * of them.  cur/ rows are read (and the old ones removed) last.
+ */
+static void
+st_gc_keep(const struct st_spool *sp, time_t cut, struct st_ids *keep,
+    struct st_gc_tally *t)
+{
+	static const char *const before_cur[] = { "tmp", ST_NEW, ST_FAILED };
+	size_t	i;
+	int	r;
+
+	memset(keep, 0, sizeof(*keep));
+	for (r = 0; r < RES__COUNT; r++) {
+		for (i = 0; i < sizeof(before_cur) / sizeof(before_cur[0]);
+		    i++)
+			st_keep_dir(sp, r, before_cur[i], keep, t);
+		st_gc_rows(sp, r, cut, keep, t);
+	}
+	if (keep->n > 1)
+		qsort(keep->v, keep->n, sizeof(*keep->v), st_ids_cmp);
 }
 
 static int
@@ -278,8 +415,9 @@ st_record_kind(const char *sub, const char *name)
 }
 
 static void
-st_gc_records_in(int subfd, const char *sub, const struct st_ids *keep,
-    time_t rec_cut, time_t litter_cut, struct st_gc_tally *t)
+st_gc_records_in(const char *root, int subfd, const char *sub,
+    const struct st_ids *keep, time_t rec_cut, time_t litter_cut,
+    struct st_gc_tally *t)
 {
 	struct dirent	*de;
 	struct stat	 st;
@@ -287,9 +425,9 @@ st_gc_records_in(int subfd, const char *sub, const struct st_ids *keep,
 	int		 kind, fd;
 
 	if ((fd = dup(subfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		st_gc_error(t, "%s/%s/%s", root, SPOOL_IDS_DIR, sub);
 		if (fd != -1)
 			close(fd);
-		t->errors++;
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -302,10 +440,10 @@ st_gc_records_in(int subfd, const char *sub, const struct st_ids *keep,
 			continue;	/* young, a row's link, or waiting */
 		if (kind == 2 && st.st_mtime >= litter_cut)
 			continue;
-		if (unlinkat(subfd, de->d_name, 0) == -1) {
-			hwlog("%s: %s", de->d_name, strerror(errno));
-			t->errors++;
-		} else if (kind == 1)
+		if (unlinkat(subfd, de->d_name, 0) == -1)
+			st_gc_error(t, "%s/%s/%s/%s", root, SPOOL_IDS_DIR, sub,
+			    de->d_name);
+		else if (kind == 1)
 			t->records++;
 	}
 	closedir(d);
@@ -323,14 +461,14 @@ st_gc_records(const struct st_spool *sp, const struct st_ids *keep,
 	if ((idsfd = openat(sp->rootfd, SPOOL_IDS_DIR, O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		if (errno != ENOENT)
-			t->errors++;
+			st_gc_error(t, "%s/%s", sp->root, SPOOL_IDS_DIR);
 		return;
 	}
 	if ((fd = dup(idsfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		st_gc_error(t, "%s/%s", sp->root, SPOOL_IDS_DIR);
 		if (fd != -1)
 			close(fd);
 		close(idsfd);
-		t->errors++;
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -342,50 +480,12 @@ st_gc_records(const struct st_spool *sp, const struct st_ids *keep,
 		if ((subfd = openat(idsfd, de->d_name, O_RDONLY |
 		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 			continue;
-		st_gc_records_in(subfd, de->d_name, keep, rec_cut, litter_cut,
-		    t);
+		st_gc_records_in(sp->root, subfd, de->d_name, keep, rec_cut,
+		    litter_cut, t);
 		close(subfd);
 	}
 	closedir(d);
 	close(idsfd);
-}
-
-/* cur/ rows last modified before cut. */
-static void
-st_gc_rows(const struct st_spool *sp, enum resource r, time_t cut,
-    struct st_gc_tally *t)
-{
-	struct st_names	names;
-	struct stat	st;
-	size_t		i;
-	int		fd;
-
-	if ((fd = st_subdir(sp, r, ST_CUR, 0)) == -1) {
-		if (errno != ENOENT)
-			t->errors++;
-		return;
-	}
-	if (st_names_load(fd, &names) == -1) {
-		close(fd);
-		t->errors++;
-		return;
-	}
-	for (i = 0; i < names.n; i++) {
-		if (fstatat(fd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    st.st_mtime >= cut)
-			continue;
-		if (unlinkat(fd, names.v[i], 0) == -1) {
-			hwlog("%s/%s/cur/%s: %s", sp->root,
-			    event_resource_name(r), names.v[i],
-			    strerror(errno));
-			t->errors++;
-		} else
-			t->rows++;
-	}
-	if (names.n > 0 && fsync(fd) == -1)
-		t->errors++;
-	st_names_free(&names);
-	close(fd);
 }
 
 /* .attempts/ files whose row has left new/ (a run stopped in between). */
@@ -435,32 +535,32 @@ st_gc_attempts(const struct st_spool *sp, enum resource r,
 int
 st_gc(const struct st_spool *sp, long long older_than)
 {
-	struct st_gc_tally	 t = { 0, 0, 0, 0 };
+	struct st_gc_tally	 t;
 	struct st_ids		 keep;
 	long long		 rec_age;
 	time_t			 now = time(NULL);
+	char			 v[HWLOG_VAL_MAX];
 	int			 r;
 
+	memset(&t, 0, sizeof(t));
 	rec_age = older_than > ST_RECORD_KEEP ? older_than : ST_RECORD_KEEP;
-	/* Before any row can move on, so no waiting row's record is lost. */
-	if (st_waiting_ids(sp, &keep) == -1) {
-		hwlog("%s: cannot list the waiting rows: %s", sp->root,
-		    strerror(errno));
-		free(keep.v);
-		return EX_TEMPFAIL;
-	}
-	for (r = 0; r < RES__COUNT; r++) {
-		st_gc_rows(sp, r, (time_t)(now - older_than), &t);
-		st_gc_attempts(sp, r, &t);
-	}
-	st_gc_records(sp, &keep, (time_t)(now - rec_age), &t);
+	st_gc_keep(sp, (time_t)(now - older_than), &keep, &t);
+	if (t.unsure == 0)
+		st_gc_records(sp, &keep, (time_t)(now - rec_age), &t);
+	else
+		hwlog("op=gc spool=%s result=error records=kept error=\"%d "
+		    "rows or directories could not be read: no record is "
+		    "removed\"", hwlog_val(sp->root, v, sizeof(v)), t.unsure);
 	free(keep.v);
-	printf("removed cur_rows=%zu records=%zu attempt_files=%zu\n",
-	    t.rows, t.records, t.attempts);
+	for (r = 0; r < RES__COUNT; r++)
+		st_gc_attempts(sp, r, &t);
+	printf("op=gc result=summary cur_rows=%zu records=%zu "
+	    "attempt_files=%zu\n", t.rows, t.records, t.attempts);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		return EX_IOERR;
 	if (t.errors > 0) {
-		hwlog("gc %s: %d errors", sp->root, t.errors);
+		hwlog("op=gc spool=%s result=error errors=%d",
+		    hwlog_val(sp->root, v, sizeof(v)), t.errors);
 		return EX_TEMPFAIL;
 	}
 	return 0;

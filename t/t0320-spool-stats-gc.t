@@ -81,6 +81,7 @@ test_expect_success 'stats over a config: every distinct spool, labelled' '
 	    "encryption_secret = ZW5jcnlwdGlvbnNlY3JldA==" \
 	    "encryption_salt = salt" "[profile b]" \
 	    "spool_dir = $TRASH/spool2" "[profile c]" >conf &&
+	chmod 600 conf &&
 	"$HW_SPOOL" -c conf stats --prometheus >prom2 &&
 	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\",spool=\"$S\"} 2" prom2 &&
 	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\",spool=\"$TRASH/spool2\"} 0" prom2 &&
@@ -97,7 +98,7 @@ test_expect_success 'gc: done rows older than the duration go, younger ones stay
 	touch -d "40 days ago" "$old" "$S"/kyc/failed/*.json "$S"/kyc/new/*.json \
 	    "$S/kyc/cur/1234.json" &&
 	"$HW_SPOOL" -d "$S" gc >out &&
-	grep "^removed cur_rows=1 " out &&
+	grep -x "op=gc result=summary cur_rows=1 records=0 attempt_files=0" out &&
 	! test -e "$old" && test -e "$young" &&
 	test "$(count kyc/failed)" -eq 2 && test "$(count kyc/new)" -eq 3 &&
 	test -e "$S/kyc/cur/1234.json" &&
@@ -114,10 +115,14 @@ test_expect_success 'gc: records live at least 7 days, whatever --older-than say
 	set -- "$S"/forms/cur/* &&
 	r10=$(record "$1") r11=$(record "$2") r12=$(record "$3") &&
 	test -f "$r10" && test -f "$r11" && test -f "$r12" &&
-	touch -d "10 days ago" "$r10" && touch -d "3 days ago" "$r11" &&
+	echo "$r11" >r11 &&
+	# rows 10 and 11 go (older than 1d), and with them their records,
+	# unless younger than 7 days
+	touch -d "10 days ago" "$r10" "$1" && touch -d "3 days ago" "$r11" "$2" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 1d >out &&
 	! test -e "$r10" && test -e "$r11" && test -e "$r12" &&
-	grep "records=1 " out &&
+	! test -e "$1" && ! test -e "$2" && test -e "$3" &&
+	grep "cur_rows=2 records=1 " out &&
 	ev process.form.filled 11 | "$MKROW" "$S" >again &&
 	test "$(cat again)" = duplicate &&
 	ev process.form.filled 10 | "$MKROW" "$S" >again &&
@@ -125,8 +130,7 @@ test_expect_success 'gc: records live at least 7 days, whatever --older-than say
 '
 
 test_expect_success 'gc: longer durations keep records longer' '
-	r11=$(record "$(grep -l "\"n\":\"11\"" "$S"/forms/cur/*)") &&
-	touch -d "20 days ago" "$r11" &&
+	r11=$(cat r11) && touch -d "20 days ago" "$r11" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
 	test -e "$r11" && grep "records=0 " out &&
 	"$HW_SPOOL" -d "$S" gc --older-than 2w >out &&
@@ -138,6 +142,77 @@ test_expect_success 'gc: the record of a waiting row is kept, however old' '
 	r=$(record "$1") && touch -d "100 days ago" "$r" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 1d >out &&
 	test -e "$r"
+'
+
+test_expect_success 'gc: the record of a failed/ row is kept, however old' '
+	set -- "$S"/kyc/failed/*.json && test $# -eq 1 &&
+	r=$(record "$1") && test -f "$r" &&
+	touch -d "40 days ago" "$r" "$1" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	test -e "$r" && test -e "$1" &&
+	grep -x "op=gc result=summary cur_rows=0 records=0 attempt_files=0" out
+'
+
+test_expect_success 'gc: the record of a cur/ row this pass keeps is kept' '
+	ev process.signature.completed 20 | "$MKROW" "$S" >sig &&
+	row="$S/signatures/cur/$(basename "$(cat sig)")" &&
+	mv "$S/$(cat sig)" "$row" && r=$(record "$row") &&
+	touch -d "10 days ago" "$row" && touch -d "40 days ago" "$r" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	test -e "$row" && test -e "$r" &&
+	grep -x "op=gc result=summary cur_rows=0 records=0 attempt_files=0" out &&
+	# once the row goes, so does its record (both older than the limit)
+	touch -d "40 days ago" "$row" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	! test -e "$row" && ! test -e "$r" &&
+	grep -x "op=gc result=summary cur_rows=1 records=1 attempt_files=0" out
+'
+
+test_expect_success 'gc: the record of a tmp/ row is kept, however old' '
+	ev process.signature.completed 21 | "$MKROW" "$S" >sig &&
+	row="$S/signatures/tmp/$(basename "$(cat sig)")" &&
+	mv "$S/$(cat sig)" "$row" && r=$(record "$row") &&
+	test "$(stat -c %h "$r")" -eq 1 &&
+	touch -d "40 days ago" "$r" "$row" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	test -e "$r" && test -e "$row" &&
+	grep -x "op=gc result=summary cur_rows=0 records=0 attempt_files=0" out &&
+	rm "$row" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	! test -e "$r" &&
+	grep -x "op=gc result=summary cur_rows=0 records=1 attempt_files=0" out
+'
+
+test_expect_success 'gc: quarantine rows keep their records ("q" + id) in cur/ too' '
+	qid=$(printf "%064d" 8) &&
+	qrow="$S/quarantine/cur/$(( $(date +%s) - 60 ))000000.0000002.json" &&
+	echo "{\"id\":\"$qid\",\"resource\":\"quarantine\"}" >"$qrow" &&
+	mkdir -p "$S/.ids/08" && : >"$S/.ids/08/q$qid" && : >"$S/.ids/08/$qid" &&
+	touch -d "40 days ago" "$S/.ids/08/q$qid" "$S/.ids/08/$qid" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	test -e "$S/.ids/08/q$qid" && ! test -e "$S/.ids/08/$qid" &&
+	grep -x "op=gc result=summary cur_rows=0 records=1 attempt_files=0" out &&
+	rm "$qrow" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
+	! test -e "$S/.ids/08/q$qid" &&
+	grep -x "op=gc result=summary cur_rows=0 records=1 attempt_files=0" out
+'
+
+test_expect_success 'gc: a record of a gone row is removed once old, kept while young' '
+	printf "%s\n" "$(ev process.form.filled 30)" "$(ev process.form.filled 31)" |
+	    "$MKROW" "$S" >gone &&
+	r30=$(record "$S/$(sed -n 1p gone)") && r31=$(record "$S/$(sed -n 2p gone)") &&
+	rm "$S/$(sed -n 1p gone)" "$S/$(sed -n 2p gone)" &&
+	touch -d "8 days ago" "$r30" && touch -d "6 days ago" "$r31" &&
+	"$HW_SPOOL" -d "$S" gc --older-than 1s >out &&
+	! test -e "$r30" && test -e "$r31" &&
+	grep -x "op=gc result=summary cur_rows=0 records=1 attempt_files=0" out
+'
+
+test_expect_success 'gc: every line is key=value, op=gc first' '
+	"$HW_SPOOL" -d "$S" gc >out 2>err &&
+	! grep -v "^op=gc result=summary cur_rows=[0-9]* records=[0-9]* attempt_files=[0-9]*\$" out &&
+	test "$(wc -l <out)" -eq 1 && ! test -s err
 '
 
 test_expect_success 'gc: strict names in .ids; leftover attempt files go' '
@@ -153,10 +228,10 @@ test_expect_success 'gc: strict names in .ids; leftover attempt files go' '
 '
 
 test_expect_success 'gc: a bad duration is a usage error' '
-	rc=0; "$HW_SPOOL" -d "$S" gc --older-than 3x 2>err || rc=$? && test $rc -eq 64 &&
-	rc=0; "$HW_SPOOL" -d "$S" gc --older-than "" 2>err || rc=$? && test $rc -eq 64 &&
-	rc=0; "$HW_SPOOL" -d "$S" gc --older-than -1d 2>err || rc=$? && test $rc -eq 64 &&
-	rc=0; "$HW_SPOOL" -d "$S" gc extra 2>err || rc=$? && test $rc -eq 64
+	test_expect_code 64 "$HW_SPOOL" -d "$S" gc --older-than 3x 2>err &&
+	test_expect_code 64 "$HW_SPOOL" -d "$S" gc --older-than "" 2>err &&
+	test_expect_code 64 "$HW_SPOOL" -d "$S" gc --older-than -1d 2>err &&
+	test_expect_code 64 "$HW_SPOOL" -d "$S" gc extra 2>err
 '
 
 test_done
