@@ -30,6 +30,10 @@ export PGHOST PGUSER PGDATABASE
 unset HUMANOS_PG_URL PGPORT PGPASSWORD PGSERVICE
 
 pg_stop() { as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1; }
+pg_start() {
+	as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 30 \
+	    -o "-k $PGDIR -c listen_addresses= -c fsync=off" start >/dev/null
+}
 test_cleanup_cmd pg_stop
 
 q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
@@ -39,8 +43,7 @@ test_expect_success 'setup: a throwaway cluster on a Unix socket' '
 	if [ "$(id -u)" -eq 0 ]; then chown "$PGUSER_OS" "$PGDIR"; fi &&
 	as_pg "$PGBIN/initdb" -D "$PGDIR/data" -U humanos -A trust \
 	    --no-sync -E UTF8 --locale=C >"$TRASH/initdb.log" 2>&1 &&
-	as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 30 \
-	    -o "-k $PGDIR -c listen_addresses= -c fsync=off" start >/dev/null &&
+	pg_start &&
 	psql -X -q -v ON_ERROR_STOP=1 -f "$CRON/schema.sql" &&
 	test "$(q "select count(*) from humanos_rows")" = 0
 '
@@ -115,11 +118,126 @@ test_expect_success 'the same rows delivered twice: the table stays the same' '
 test_expect_success 'a database that refuses the row: run keeps it and exits 1' '
 	echo "{\"event\":\"process.kyc.completed\",\"processId\":\"k2\"}" | "$MKROW" "$S" >made &&
 	q "alter table humanos_rows rename to humanos_rows_away" &&
-	rc=0; "$HW_SPOOL" -d "$S" run kyc -- "$CRON/load-postgres.sh" 2>err || rc=$? &&
+	test_expect_code 1 "$HW_SPOOL" -d "$S" run kyc -- "$CRON/load-postgres.sh" 2>err &&
 	q "alter table humanos_rows_away rename to humanos_rows" &&
-	test $rc -eq 1 && test -f "$S/$(cat made)" &&
+	grep -q "result=kept exit=65 " err && test -f "$S/$(cat made)" &&
 	"$HW_SPOOL" -d "$S" run kyc -- "$CRON/load-postgres.sh" &&
 	test "$(q "select count(*) from humanos_rows")" = 8
+'
+
+row_id() { sed "s/^{\"id\":\"\([0-9a-f]*\)\".*/\1/" "$1"; }
+
+test_expect_success 'the database unreachable: the hook exits 75' '
+	f=$(find "$S/kyc/cur" -name "*.json" | sed -n 1p) &&
+	PGPORT=1 test_expect_code 75 "$CRON/load-postgres.sh" <"$f" 2>err &&
+	grep -q "^psql: error: " err &&
+	PGDATABASE=nosuch test_expect_code 75 "$CRON/load-postgres.sh" <"$f" 2>err &&
+	PGOPTIONS="-c default_transaction_read_only=on" \
+	    test_expect_code 75 "$CRON/load-postgres.sh" <"$f" 2>err &&
+	grep -q " 25006: " err
+'
+
+test_expect_success 'a row the database refuses: 65, not 75' '
+	echo "{\"id\":\"x\",\"received_at\":\"2026\"}" >notarow &&
+	test_expect_code 65 "$CRON/load-postgres.sh" <notarow 2>err &&
+	test_expect_code 65 "$CRON/load-postgres.sh" </dev/null 2>err &&
+	test "$(q "select count(*) from humanos_rows where id = '"'"'x'"'"'")" = 0
+'
+
+test_expect_success 'PostgreSQL down for six runs: the rows wait, none fails' '
+	q "select count(*) from humanos_rows" >n0 &&
+	printf "%s\n" "{\"event\":\"process.kyc.completed\",\"processId\":\"d1\"}" \
+	    "{\"event\":\"process.kyc.completed\",\"processId\":\"d2\"}" \
+	    "{\"event\":\"process.kyc.completed\",\"processId\":\"d3\"}" |
+	    "$MKROW" "$S" >made &&
+	test "$(wc -l <made)" -eq 3 &&
+	pg_stop &&
+	test_expect_code 75 "$HW_SPOOL" -d "$S" run kyc -- "$CRON/load-postgres.sh" 2>>err &&
+	for i in 2 3 4 5 6; do
+		test_expect_code 75 "$HW_SPOOL" -d "$S" run --max-backoff 0 kyc -- \
+		    "$CRON/load-postgres.sh" 2>>err || exit 1
+	done &&
+	test "$(count_files "$S/kyc/new")" -eq 3 &&
+	test "$(count_files "$S/kyc/failed" 2>/dev/null)" -eq 0
+'
+
+test_expect_success 'PostgreSQL back: every waiting row loads, once' '
+	pg_start &&
+	n0=$(cat n0) &&
+	"$HW_SPOOL" -d "$S" run --max-backoff 0 kyc -- "$CRON/load-postgres.sh" 2>>err &&
+	test "$(count_files "$S/kyc/new")" -eq 0 &&
+	test "$(count_files "$S/kyc/failed" 2>/dev/null)" -eq 0 &&
+	test "$(q "select count(*) from humanos_rows")" -eq $((n0 + 3)) &&
+	for f in $(cat made); do
+		id=$(row_id "$S/kyc/cur/${f##*/}") &&
+		test "$(q "select count(*) from humanos_rows where id = '"'"'$id'"'"'")" = 1 ||
+		    exit 1
+	done
+'
+
+test_expect_success 'payloads jsonb refuses (\u0000, a lone surrogate) are stored as received' '
+	cat >events <<-\EOT &&
+	{"event":"process.kyc.completed","processId":"z1","note":"nul\u0000byte"}
+	{"event":"process.kyc.completed","processId":"z2","note":"lone \ud800 surrogate","x":[1,{"y":"\udfff"}]}
+	{"event":"process.kyc.completed","processId":"z3","emoji":"\ud83d\ude00"}
+	EOT
+	"$MKROW" "$S" <events >made &&
+	"$HW_SPOOL" -d "$S" run kyc -- "$CRON/load-postgres.sh" &&
+	i=0 &&
+	while IFS= read -r ev; do
+		i=$((i + 1)) &&
+		f="$S/kyc/cur/$(sed -n "${i}p" made | cut -d/ -f3)" &&
+		grep -qF ",\"payload\":$ev}" "$f" &&
+		id=$(row_id "$f") &&
+		q "select payload_json from humanos_rows where id = '"'"'$id'"'"'" >got &&
+		printf "%s\n" "$ev" >expect &&
+		test_cmp expect got &&
+		q "select received_at is not null, resource, payload is null from humanos_rows where id = '"'"'$id'"'"'" >>got.all || exit 1
+	done <events &&
+	cat >expect <<-\EOT &&
+	t|kyc|t
+	t|kyc|t
+	t|kyc|f
+	EOT
+	test_cmp expect got.all &&
+	test "$(q "select payload->>'"'"'emoji'"'"' = U&'"'"'\+01F600'"'"' from humanos_rows where payload->>'"'"'processId'"'"' = '"'"'z3'"'"'")" = t
+'
+
+test_expect_success 'schema.sql upgrades an old table; old rows stay, new ones load' '
+	q "create database up" &&
+	PGDATABASE=up q "create table humanos_rows (id text primary key, received_at timestamptz not null, resource text not null, event text, profile text, location text, payload jsonb not null, loaded_at timestamptz not null default now())" &&
+	PGDATABASE=up q "insert into humanos_rows values ('"'"'old'"'"', now(), '"'"'kyc'"'"', null, null, null, '"'"'{\"a\":1}'"'"')" &&
+	PGDATABASE=up psql -X -q -v ON_ERROR_STOP=1 -f "$CRON/schema.sql" &&
+	PGDATABASE=up psql -X -q -v ON_ERROR_STOP=1 -f "$CRON/schema.sql" &&
+	f="$S/kyc/cur/$(sed -n 1p made | cut -d/ -f3)" &&
+	PGDATABASE=up "$CRON/load-postgres.sh" <"$f" &&
+	test "$(PGDATABASE=up q "select count(*) from humanos_rows")" = 2 &&
+	test "$(PGDATABASE=up q "select payload->>'"'"'a'"'"' from humanos_rows where id = '"'"'old'"'"'")" = 1
+'
+
+test_expect_success 'the loader needs exactly the grants schema.sql makes' '
+	q "create role loader login" &&
+	q "revoke all on database postgres from public" &&
+	q "revoke all on schema public from public" &&
+	q "revoke all on function humanos_load_row(text) from public" &&
+	echo "{\"event\":\"process.kyc.completed\",\"processId\":\"g1\"}" | "$MKROW" "$S" >made &&
+	PGUSER=loader test_expect_code 75 "$HW_SPOOL" -d "$S" run kyc -- "$CRON/load-postgres.sh" 2>err &&
+	grep -q "permission denied for database" err &&
+	test -f "$S/$(cat made)" &&
+	psql -X -q -v ON_ERROR_STOP=1 -v loader=loader -f "$CRON/schema.sql" &&
+	for p in UPDATE DELETE TRUNCATE REFERENCES TRIGGER; do
+		test "$(q "select has_table_privilege('"'"'loader'"'"', '"'"'humanos_rows'"'"', '"'"'$p'"'"')")" = f ||
+		    exit 1
+	done &&
+	test "$(q "select has_column_privilege('"'"'loader'"'"', '"'"'humanos_rows'"'"', '"'"'payload'"'"', '"'"'SELECT'"'"')")" = f &&
+	PGUSER=loader "$HW_SPOOL" -d "$S" run --max-backoff 0 kyc -- "$CRON/load-postgres.sh" &&
+	test ! -e "$S/$(cat made)" &&
+	id=$(row_id "$S/kyc/cur/$(cut -d/ -f3 made)") &&
+	test "$(q "select payload->>'"'"'processId'"'"' from humanos_rows where id = '"'"'$id'"'"'")" = g1 &&
+	PGUSER=loader "$CRON/load-postgres.sh" <"$S/kyc/cur/$(cut -d/ -f3 made)" &&
+	q "revoke select (id) on humanos_rows from loader" &&
+	PGUSER=loader test_expect_code 65 "$CRON/load-postgres.sh" <"$S/kyc/cur/$(cut -d/ -f3 made)" 2>err &&
+	grep -q "42501: permission denied" err
 '
 
 test_done
