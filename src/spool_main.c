@@ -63,8 +63,21 @@ usage(int code)
 static void __attribute__((noreturn))
 die_usage(const char *msg)
 {
-	hwlog("%s (humanos-spool --help)", msg);
+	char	v[HWLOG_VAL_MAX];
+
+	hwlog("op=usage result=error error=%s help=\"humanos-spool --help\"",
+	    hwlog_val(msg, v, sizeof(v)));
 	exit(EX_USAGE);
+}
+
+/* A problem with the configuration, as a key=value line. */
+static void
+st_config_err(const char *path, const char *what)
+{
+	char	v[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
+
+	hwlog("config=%s result=error error=%s", hwlog_val(path, v,
+	    sizeof(v)), hwlog_val(what, v2, sizeof(v2)));
 }
 
 /* Add dir to the list unless it is already there (same directory). */
@@ -102,12 +115,12 @@ st_config_dirs(struct config *cfg, const char *profile, int all,
 			if (strcmp(cfg->profiles[i].name, profile) == 0)
 				break;
 		if (i == cfg->nprofiles) {
-			hwlog("%s: no profile '%s'", cfg->path, profile);
+			st_config_err(cfg->path, "no such profile");
 			return EX_USAGE;
 		}
 		if (cfg->profiles[i].spool_dir == NULL) {
-			hwlog("%s: profile %s has no spool_dir", cfg->path,
-			    profile);
+			st_config_err(cfg->path, "the profile has no "
+			    "spool_dir");
 			return EX_CONFIG;
 		}
 		dirs[(*n)++] = cfg->profiles[i].spool_dir;
@@ -122,12 +135,12 @@ st_config_dirs(struct config *cfg, const char *profile, int all,
 		    st_add_dir(dirs, n, cfg->profiles[i].spool_dir) == -1)
 			return EX_SOFTWARE;
 	if (*n == 0) {
-		hwlog("%s: no spool_dir", cfg->path);
+		st_config_err(cfg->path, "no spool_dir");
 		return EX_CONFIG;
 	}
 	if (*n > 1 && !all) {
-		hwlog("%s: the profiles use %zu different spools: give "
-		    "--profile NAME (or -d SPOOL)", cfg->path, *n);
+		st_config_err(cfg->path, "the profiles use different spools: "
+		    "give --profile NAME (or -d SPOOL)");
 		return EX_USAGE;
 	}
 	return 0;
@@ -142,7 +155,8 @@ st_open_spools(const struct st_where *w, int all, struct config *cfg,
     struct st_spool *sps, size_t *nsp)
 {
 	const char	*dirs[ST_MAX_SPOOLS];
-	char		 err[CONFIG_ERR_MAX];
+	char		 err[CONFIG_ERR_MAX], *line, *save = NULL;
+	char		 v[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
 	size_t		 n, i;
 	int		 rc;
 
@@ -152,8 +166,10 @@ st_open_spools(const struct st_where *w, int all, struct config *cfg,
 		n = 1;
 	} else {
 		if (config_load(w->config, cfg, err, sizeof(err)) == -1) {
-			hwlog("%s: cannot read the configuration:\n%s",
-			    w->config, err);
+			/* One line per problem (they hold no secret). */
+			for (line = strtok_r(err, "\n", &save); line != NULL;
+			    line = strtok_r(NULL, "\n", &save))
+				st_config_err(w->config, line);
 			return EX_CONFIG;
 		}
 		if ((rc = st_config_dirs(cfg, w->profile, all, dirs, &n)) !=
@@ -163,7 +179,9 @@ st_open_spools(const struct st_where *w, int all, struct config *cfg,
 	for (i = 0; i < n; i++) {
 		if ((rc = st_spool_open(&sps[i], dirs[i], err,
 		    sizeof(err))) != 0) {
-			hwlog("%s", err);
+			hwlog("spool=%s result=error error=%s",
+			    hwlog_val(dirs[i], v, sizeof(v)),
+			    hwlog_val(err, v2, sizeof(v2)));
 			st_spool_close(&sps[i]);
 			while (i-- > 0)
 				st_spool_close(&sps[i]);
