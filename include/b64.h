@@ -13,7 +13,8 @@
  * Decode inlen characters of in into out (room for outcap bytes).
  * Accepts the standard alphabet with its '=' padding, the one canonical
  * encoding of each value; rejects missing or misplaced padding,
- * whitespace, the URL-safe alphabet and non-zero trailing bits.  Returns 0 and sets *outlen, or -1.
+ * whitespace, the URL-safe alphabet and non-zero trailing bits.
+ * Returns 0 and sets *outlen, or -1.
  */
 int	b64_decode(const char *in, size_t inlen, unsigned char *out,
 	    size_t outcap, size_t *outlen);

@@ -54,10 +54,11 @@ struct profile {
 	long		 body_timeout;	/* seconds for the whole body */
 	unsigned long long quarantine_max; /* bytes in quarantine/ */
 
-	/* Filled by config_prepare(). */
+	/* Filled by config_prepare() (or the two steps it takes). */
 	struct sig_key	 sig_keys[CONFIG_MAX_SECRETS];
 	struct aead_key	 aead_keys[CONFIG_MAX_SECRETS];
-	int		 prepared;
+	int		 macs_ready;	/* sig_keys keyed, raw secrets wiped */
+	int		 keys_ready;	/* aead_keys derived, raw wiped */
 };
 
 struct config {
@@ -91,6 +92,16 @@ struct profile *config_profile(struct config *cfg, const char *name);
  * secrets.  Returns 0, or -1 with err set.
  */
 int	config_prepare(struct config *cfg, char *err, size_t errlen);
+
+/*
+ * The two steps of config_prepare() for one complete profile, each done
+ * once: key its signature MACs (cheap); derive its encryption keys
+ * (PBKDF2, the costly part).  A CGI program takes them per request, only
+ * for the profile the request names, the second only once its MAC has
+ * verified.  Returns 0, or -1 with err set.
+ */
+int	config_prepare_macs(struct profile *p, char *err, size_t errlen);
+int	config_prepare_keys(struct profile *p, char *err, size_t errlen);
 
 /* Free cfg, wiping every secret. */
 void	config_free(struct config *cfg);

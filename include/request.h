@@ -32,6 +32,7 @@ struct req_in {
 	const unsigned char *body;
 	size_t		 bodylen;
 	int		 too_large;	/* the body went past max_body */
+	int		 timed_out;	/* body_timeout passed while reading */
 	int		 check_time;	/* 0 for replay: no window */
 };
 
@@ -85,6 +86,9 @@ size_t	req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max);
 
 /* The largest max_body of any profile: how much a caller must read. */
 size_t	req_max_body(const struct req_ctx *ctx, const char *profile);
+
+/* The body_timeout of profile (the top level's when it has none), s. */
+long	req_body_timeout(const struct req_ctx *ctx, const char *profile);
 
 /* Run one delivery through the pipeline and fill out. */
 void	req_handle(struct req_ctx *ctx, const struct req_in *in,

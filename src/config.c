@@ -880,39 +880,72 @@ config_profile(struct config *cfg, const char *name)
 }
 
 int
+config_prepare_macs(struct profile *p, char *err, size_t errlen)
+{
+	size_t	j;
+
+	if (p->macs_ready)
+		return 0;
+	for (j = 0; j < p->nsig; j++) {
+		if (sig_key_init(&p->sig_keys[j], p->sig[j].buf,
+		    p->sig[j].len) == -1) {
+			while (j-- > 0)
+				sig_key_free(&p->sig_keys[j]);
+			snprintf(err, errlen, "profile %s: cannot set up its "
+			    "signature keys", p->name);
+			return -1;
+		}
+	}
+	for (j = 0; j < p->nsig; j++)
+		secret_free(&p->sig[j]);	/* OpenSSL has its copy */
+	p->macs_ready = 1;
+	return 0;
+}
+
+int
+config_prepare_keys(struct profile *p, char *err, size_t errlen)
+{
+	unsigned char	key[KDF_KEY_LEN];
+	size_t		j;
+
+	if (p->keys_ready)
+		return 0;
+	for (j = 0; j < p->nenc; j++) {
+		if (kdf_derive(p->enc[j].secret.buf, p->enc[j].secret.len,
+		    p->enc[j].salt.buf, p->enc[j].salt.len, key) == -1 ||
+		    aead_key_init(&p->aead_keys[j], key) == -1) {
+			OPENSSL_cleanse(key, sizeof(key));
+			while (j-- > 0)
+				aead_key_free(&p->aead_keys[j]);
+			snprintf(err, errlen, "profile %s: cannot set up its "
+			    "encryption keys", p->name);
+			return -1;
+		}
+		OPENSSL_cleanse(key, sizeof(key));
+	}
+	for (j = 0; j < p->nenc; j++) {
+		secret_free(&p->enc[j].secret);
+		secret_free(&p->enc[j].salt);
+	}
+	p->keys_ready = 1;
+	return 0;
+}
+
+int
 config_prepare(struct config *cfg, char *err, size_t errlen)
 {
-	unsigned char	 key[KDF_KEY_LEN];
 	struct profile	*p;
-	size_t		 i, j;
+	size_t		 i;
 
 	for (i = 0; i < cfg->nprofiles; i++) {
 		p = &cfg->profiles[i];
-		if (!profile_complete(p) || p->prepared)
+		if (!profile_complete(p))
 			continue;
-		for (j = 0; j < p->nsig; j++) {
-			if (sig_key_init(&p->sig_keys[j], p->sig[j].buf,
-			    p->sig[j].len) == -1)
-				goto fail;
-			secret_free(&p->sig[j]);	/* OpenSSL has its copy */
-		}
-		for (j = 0; j < p->nenc; j++) {
-			if (kdf_derive(p->enc[j].secret.buf,
-			    p->enc[j].secret.len, p->enc[j].salt.buf,
-			    p->enc[j].salt.len, key) == -1 ||
-			    aead_key_init(&p->aead_keys[j], key) == -1)
-				goto fail;
-			OPENSSL_cleanse(key, sizeof(key));
-			secret_free(&p->enc[j].secret);
-			secret_free(&p->enc[j].salt);
-		}
-		p->prepared = 1;
+		if (config_prepare_macs(p, err, errlen) == -1 ||
+		    config_prepare_keys(p, err, errlen) == -1)
+			return -1;
 	}
 	return 0;
-fail:
-	OPENSSL_cleanse(key, sizeof(key));
-	snprintf(err, errlen, "profile %s: cannot set up its keys", p->name);
-	return -1;
 }
 
 static void
@@ -924,9 +957,9 @@ profile_free(struct profile *p)
 		secret_free(&p->sig[i]);
 		secret_free(&p->enc[i].secret);
 		secret_free(&p->enc[i].salt);
-		if (p->prepared && i < p->nsig)
+		if (p->macs_ready && i < p->nsig)
 			sig_key_free(&p->sig_keys[i]);
-		if (p->prepared && i < p->nenc)
+		if (p->keys_ready && i < p->nenc)
 			aead_key_free(&p->aead_keys[i]);
 	}
 	free(p->name);

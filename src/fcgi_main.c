@@ -4,6 +4,7 @@
  * as a plain CGI program.
  */
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -37,6 +38,11 @@ struct worker {
 };
 
 static volatile sig_atomic_t quit;
+static volatile sig_atomic_t body_late;	/* body_timeout has passed */
+
+#define BODY_TIMER_REPEAT_MS	100	/* the timer fires again this often
+					   after the deadline: a read begun
+					   just after the first still ends */
 
 static void	usage(FILE *, int) __attribute__((noreturn));
 static void	parse_args(int, char *[], struct server_opts *, const char **,
@@ -78,6 +84,47 @@ on_term(int sig)
 {
 	(void)sig;
 	quit = 1;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	body_late = 1;
+}
+
+/*
+ * The body's deadline: body_timeout seconds from start.  SIGALRM (no
+ * SA_RESTART) makes the read in progress fail with EINTR, which ends the
+ * body; it keeps firing until disarmed, so a read that begins after the
+ * first signal ends too.  secs == 0 disarms.
+ */
+static void
+body_timer(long secs, const struct timespec *start)
+{
+	struct itimerval	it;
+	struct sigaction	sa;
+	struct timespec		now;
+	long long		left_us;
+
+	memset(&it, 0, sizeof(it));
+	if (secs > 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left_us = secs * 1000000LL -
+		    ((now.tv_sec - start->tv_sec) * 1000000LL +
+		    (now.tv_nsec - start->tv_nsec) / 1000);
+		if (left_us < 1000)
+			left_us = 1000;
+		it.it_value.tv_sec = left_us / 1000000;
+		it.it_value.tv_usec = left_us % 1000000;
+		it.it_interval.tv_usec = BODY_TIMER_REPEAT_MS * 1000;
+	}
+	body_late = 0;
+	(void)setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /*
@@ -254,22 +301,28 @@ static void
 log_request(const struct req_in *in, const struct req_out *o,
     const struct timespec *start)
 {
-	struct timespec	now;
-	double		ms;
+	struct timespec	 now;
+	char		 prof[HWLOG_VAL_MAX], res[HWLOG_VAL_MAX];
+	char		 det[HWLOG_VAL_MAX];
+	double		 ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - start->tv_sec) * 1e3 +
 	    (now.tv_nsec - start->tv_nsec) / 1e6;
-	hwlog("status=%d error=%s id=%s resource=%s event=%s profile=%.64s "
-	    "duplicate=%d ms=%.3f%s%.32s%s%s",
+	/* Values from the request are escaped: nothing splits the line. */
+	hwlog_at(o->status >= 500 ? HWLOG_ERR : o->status >= 400 ?
+	    HWLOG_WARNING : HWLOG_INFO, "status=%d error=%s id=%s "
+	    "resource=%s event=%s profile=%s duplicate=%d ms=%.3f%s%s%s%s",
 	    o->status, o->error != NULL ? o->error : "-",
 	    o->id[0] != '\0' ? o->id : "-",
 	    o->has_res ? event_resource_name(o->res) : "-", o->event,
-	    in->profile != NULL && *in->profile != '\0' ? in->profile :
-	    CONFIG_DEFAULT_PROFILE, o->duplicate, ms,
-	    o->misrouted ? " misrouted: location is for " : "",
-	    o->misrouted ? in->resource : "",
-	    o->detail[0] != '\0' ? " detail: " : "", o->detail);
+	    hwlog_val(in->profile != NULL && *in->profile != '\0' ?
+	    in->profile : CONFIG_DEFAULT_PROFILE, prof, sizeof(prof)),
+	    o->duplicate, ms, o->misrouted ? " misrouted=" : "",
+	    o->misrouted ? hwlog_val(in->resource, res, sizeof(res)) : "",
+	    o->detail[0] != '\0' ? " detail=" : "",
+	    o->detail[0] != '\0' ? hwlog_val(o->detail, det, sizeof(det)) :
+	    "");
 }
 
 static const char *
@@ -339,9 +392,14 @@ worker_loop(void *arg)
 		in.profile = param(rq.envp, "HUMANOS_PROFILE");
 		in.resource = param(rq.envp, "HUMANOS_RESOURCE");
 		in.check_time = 1;
-		if (in.method != NULL && strcmp(in.method, "POST") == 0)
+		if (in.method != NULL && strcmp(in.method, "POST") == 0) {
+			body_timer(req_body_timeout(&w->ctx, in.profile),
+			    &start);
 			read_body(rq.in, param(rq.envp, "CONTENT_LENGTH"),
 			    req_max_body(&w->ctx, in.profile), w->body, &in);
+			in.timed_out = body_late;
+			body_timer(0, NULL);
+		}
 		req_handle(&w->ctx, &in, &out);
 		respond(rq.out, &out);
 		log_request(&in, &out, &start);
@@ -352,8 +410,8 @@ worker_loop(void *arg)
 		 * left unread (413) keeps the lingering close, so that the
 		 * server still gets the answer rather than a reset.
 		 */
-		if (FCGX_HasSeenEOF(rq.in) == EOF)
-			FCGX_Detach(&rq);
+		if (FCGX_HasSeenEOF(rq.in) == EOF || in.timed_out)
+			FCGX_Detach(&rq);	/* a trickler gets no more */
 		FCGX_Finish_r(&rq);
 		rq.detached = 0;
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -403,8 +461,11 @@ serve_cgi(struct config *cfg)
 	if (clen != NULL && *clen != '\0' &&
 	    strtoll(clen, &end, 10) > (long long)max && *end == '\0')
 		in.too_large = 1;
+	if (in.method != NULL && strcmp(in.method, "POST") == 0)
+		body_timer(req_body_timeout(&w.ctx, in.profile), &start);
 	while (!in.too_large && in.method != NULL &&
-	    strcmp(in.method, "POST") == 0 && in.bodylen <= max) {
+	    strcmp(in.method, "POST") == 0 && in.bodylen <= max &&
+	    !body_late) {
 		n = read(STDIN_FILENO, w.body + in.bodylen,
 		    max + 1 - in.bodylen);
 		if (n == -1 && errno == EINTR)
@@ -413,6 +474,8 @@ serve_cgi(struct config *cfg)
 			break;
 		in.bodylen += (size_t)n;
 	}
+	in.timed_out = body_late;
+	body_timer(0, NULL);
 	if (in.bodylen > max)
 		in.too_large = 1;
 	req_handle(&w.ctx, &in, &out);
@@ -617,7 +680,13 @@ main(int argc, char *argv[])
 		fd = server_systemd_fd();
 	if (start_load(path, &cfg) == -1)
 		return EX_CONFIG;
-	if (config_prepare(&cfg, err, sizeof(err)) == -1) {
+	/*
+	 * A FastCGI process derives every key once, now.  A CGI program
+	 * serves one request: it derives only the keys of that request's
+	 * profile, once its MAC has verified (req_handle()).
+	 */
+	if ((fd != -1 || !FCGX_IsCGI()) &&
+	    config_prepare(&cfg, err, sizeof(err)) == -1) {
 		hwlog("%s", err);
 		rc = EX_CONFIG;
 	} else if (start_drop(&so, err, sizeof(err)) == -1) {

@@ -1,32 +1,75 @@
-/* hwlog: one line per message on stderr, written in a single write(2). */
+/*
+ * hwlog: one line per message on stderr, written in a single write(2).
+ *
+ * Every field is key=value.  When stderr is the journal ($JOURNAL_STREAM
+ * names it), a line is "<P>fields": the sd-daemon priority prefix, and
+ * no time, name or pid, which the journal adds itself.  Anywhere else
+ * (a web server's error log, a file, a terminal) it is
+ * "ts=<RFC 3339, ms, UTC> prog=NAME pid=N [level=...] fields".
+ */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hwlog.h"
 
-static const char *hwlog_prog = "humanos";
+static const char	*hwlog_prog = "humanos";
+static int		 hwlog_journal;
+
+/* Whether stderr is the stream $JOURNAL_STREAM ("dev:ino") names. */
+static int
+hwlog_on_journal(void)
+{
+	const char		*js = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 hwlog_init(const char *progname)
 {
 	hwlog_prog = progname;
+	hwlog_journal = hwlog_on_journal();
 }
 
-void
-hwlog(const char *fmt, ...)
+static void
+hwlog_v(int prio, const char *fmt, va_list ap)
 {
-	char	 line[1024];
-	va_list	 ap;
-	int	 n, m;
+	static const char *const level[] = { "emerg", "alert", "crit", "err",
+	    "warning", "notice", "info", "debug" };
+	struct timespec	 ts;
+	struct tm	 tm;
+	char		 line[1024];
+	int		 n, m;
 
-	n = snprintf(line, sizeof(line), "%s[%ld]: ", hwlog_prog,
-	    (long)getpid());
+	if (prio < 0 || prio > 7)
+		prio = HWLOG_ERR;
+	if (hwlog_journal)
+		n = snprintf(line, sizeof(line), "<%d>", prio);
+	else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:"
+		    "%02d.%03ldZ prog=%s pid=%ld %s%s%s", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, ts.tv_nsec / 1000000, hwlog_prog,
+		    (long)getpid(), prio == HWLOG_INFO ? "" : "level=",
+		    prio == HWLOG_INFO ? "" : level[prio],
+		    prio == HWLOG_INFO ? "" : " ");
+	}
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
-	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	va_end(ap);
 	if (m < 0)
 		return;
 	n += m;
@@ -35,6 +78,26 @@ hwlog(const char *fmt, ...)
 	line[n++] = '\n';
 	/* One write, so lines of concurrent workers do not interleave. */
 	(void)!write(STDERR_FILENO, line, n);
+}
+
+void
+hwlog(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	hwlog_v(HWLOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+hwlog_at(int prio, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	hwlog_v(prio, fmt, ap);
+	va_end(ap);
 }
 
 static int

@@ -145,6 +145,17 @@ req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max)
 	return n;
 }
 
+long
+req_body_timeout(const struct req_ctx *ctx, const char *profile)
+{
+	struct profile	*p = config_profile(ctx->cfg, profile);
+
+	if (p == NULL)
+		p = &ctx->cfg->profiles[0];
+	return p->body_timeout > 0 ? p->body_timeout :
+	    CONFIG_BODY_TIMEOUT_DEFAULT;
+}
+
 size_t
 req_max_body(const struct req_ctx *ctx, const char *profile)
 {
@@ -554,6 +565,11 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 		req_fail(out, 405, "method_not_allowed");
 		return;
 	}
+	/* Half a body is no delivery; the provider sends it again. */
+	if (in->timed_out) {
+		req_fail(out, 408, "body_timeout");
+		return;
+	}
 	if ((p = config_profile(ctx->cfg, in->profile)) == NULL) {
 		snprintf(out->detail, sizeof(out->detail), "no usable profile "
 		    "'%.64s' in the configuration", in->profile != NULL &&
@@ -578,10 +594,19 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 		req_fail(out, 401, "missing_timestamp");
 		return;
 	}
+	/* A CGI program keys only this profile, and only now (each once). */
+	if (config_prepare_macs(p, out->detail, sizeof(out->detail)) == -1) {
+		req_fail(out, 503, "spool_unavailable");
+		return;
+	}
 	if (sig_verify(p->sig_keys, p->nsig, in->signature,
 	    strlen(in->signature), in->timestamp, strlen(in->timestamp),
 	    in->body, in->bodylen) < 0) {
 		req_fail(out, 401, "invalid_signature");
+		return;
+	}
+	if (config_prepare_keys(p, out->detail, sizeof(out->detail)) == -1) {
+		req_fail(out, 503, "spool_unavailable");
 		return;
 	}
 	/* Authenticated from here on: failures are kept in quarantine. */
@@ -638,6 +663,7 @@ req_status_text(int status)
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";

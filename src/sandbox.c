@@ -40,7 +40,8 @@ static const char *const sandbox_allow[] = {
 	/* Rows (the spool uses *at calls on directories opened at start;
 	   seccomp cannot check paths, so openat is allowed for any). */
 	"openat", "fstat", "newfstatat", "statx", "lseek", "getdents64",
-	"fchmod", "fchown", "fsync", "fdatasync", "linkat", "renameat", "renameat2",
+	"fchmod", "fchown", "fsync", "fdatasync", "linkat", "renameat",
+	"renameat2",
 	"unlinkat", "mkdirat", "faccessat", "faccessat2", "fcntl",
 	/* Memory (malloc, OpenSSL, json-c); mmap and mprotect below. */
 	"brk", "munmap", "mremap", "madvise",
@@ -48,6 +49,7 @@ static const char *const sandbox_allow[] = {
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "restart_syscall",
 	/* Time, ids, randomness (json-c's hash seed), locks, exit. */
 	"clock_gettime", "gettimeofday", "time", "getpid", "gettid",
+	"setitimer",	/* body_timeout */
 	"getrandom", "futex", "exit", "exit_group",
 	NULL
 };

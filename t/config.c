@@ -84,8 +84,8 @@ test_defaults(void)
 	ok(config_profile(&cfg, "") == p, "empty profile name is the top "
 	    "level");
 	ok(config_profile(&cfg, "nope") == NULL, "unknown profile");
-	ok(config_prepare(&cfg, err, sizeof(err)) == 0 && p->prepared,
-	    "keys derived");
+	ok(config_prepare(&cfg, err, sizeof(err)) == 0 && p->macs_ready &&
+	    p->keys_ready, "keys derived");
 	ok(p->enc[0].secret.buf == NULL, "raw encryption secret wiped "
 	    "after derivation");
 	ok(p->sig[0].buf == NULL, "raw signature secret wiped once the MAC "

@@ -382,7 +382,7 @@ e2e_status_suite() {
 		e2e_event kyc mis.json &&
 		e2e_deliver mis.json /webhook/forms && test "$E2E_STATUS" = 200 &&
 		e2e_check_row $S mis.json kyc process.kyc.completed /webhook/forms default &&
-		wait_for grep -q "id=$E2E_ID .*misrouted: location is for forms" "$E2E_LOG"
+		wait_for grep -q "id=$E2E_ID .*misrouted=forms" "$E2E_LOG"
 	'
 	test_expect_success 'a location with HUMANOS_PROFILE b takes profile b secrets and spool' '
 		e2e_sample_ok form-filled /b/webhook/forms forms process.form.filled b &&

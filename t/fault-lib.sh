@@ -224,13 +224,13 @@ fault_records() {
 # given), each one whole, and no secret of the configuration appears in
 # it or in nginx's logs.
 fault_log_ok() {
-	fault_lines=$(grep -c ': status=' "$E2E_LOG" || :)
+	fault_lines=$(grep -Ec ' (level=[a-z]+ )?status=[0-9]' "$E2E_LOG" || :)
 	echo "request lines in the log: $fault_lines${1:+ (want $1)}"
 	if [ -n "${1:-}" ]; then
 		test "$fault_lines" -eq "$1" || die "not one log line per request"
 	fi
-	! grep ': status=' "$E2E_LOG" | grep -Ev \
-	    '^humanos-webhook\[[0-9]+\]: status=[0-9]{3} error=[a-z_-]+ id=(-|[0-9a-f]{64}) resource=[a-z-]+ event=[^ ]+ profile=[^ ]+ duplicate=[01] ms=[0-9.]+( |$)' ||
+	! grep -E ' (level=[a-z]+ )?status=[0-9]' "$E2E_LOG" | grep -Ev \
+	    '^ts=[0-9T:.-]+Z prog=humanos-webhook pid=[0-9]+ (level=[a-z]+ )?status=[0-9]{3} error=[a-z_-]+ id=(-|[0-9a-f]{64}) resource=[a-z-]+ event=[^ ]+ profile=[^ ]+ duplicate=[01] ms=[0-9.]+( |$)' ||
 	    die "a request line is not whole"
 	fault_no_secrets "$E2E_LOG" "$TRASH"/nginx/logs/*
 }

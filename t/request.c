@@ -66,6 +66,15 @@ deliver(const char *plain, const char *secret, const char *salt,
 	sig_to_hex(mac, sigh);
 }
 
+/* The last delivery's signature, one hex digit changed. */
+static void
+flip_sig(void)
+{
+	size_t	n = strlen(sigh);
+
+	sigh[n - 1] = sigh[n - 1] == '0' ? '1' : '0';
+}
+
 static void
 good(const char *plain)
 {
@@ -670,6 +679,54 @@ test_quarantine_max(struct req_ctx *ctx)
 	    cut);
 }
 
+/* What a CGI program does: keys per request, the used profile's only,
+   the costly ones only after the MAC verified. */
+static void
+test_lazy_keys(const char *conf)
+{
+	struct config	 cfg;
+	struct req_ctx	 ctx;
+	struct req_in	 in;
+	struct req_out	 out;
+	struct profile	*top, *rot, *tiny;
+	char		 err[CONFIG_ERR_MAX];
+
+	if (!ok(config_load(conf, &cfg, err, sizeof(err)) == 0 &&
+	    req_ctx_init(&ctx, &cfg, err, sizeof(err)) == 0, "lazy: set up "
+	    "without config_prepare")) {
+		printf("# %s", err);
+		return;
+	}
+	ctx.now_ms = fixed_now;
+	top = config_profile(&cfg, NULL);
+	rot = config_profile(&cfg, "rot");
+	tiny = config_profile(&cfg, "tiny");
+	good("{\"lazy\":1}");
+	req_init(&in);
+	in.method = "GET";
+	req_handle(&ctx, &in, &out);
+	ok(out.status == 405 && !top->macs_ready && !top->keys_ready,
+	    "lazy: a GET keys nothing");
+	req_init(&in);
+	in.content_type = "text/plain";
+	req_handle(&ctx, &in, &out);
+	ok(out.status == 415 && !top->macs_ready, "lazy: a 415 keys nothing");
+	req_init(&in);
+	flip_sig();
+	req_handle(&ctx, &in, &out);
+	ok(out.status == 401 && top->macs_ready && !top->keys_ready,
+	    "lazy: a forged POST keys the MACs, derives no key");
+	good("{\"lazy\":2}");
+	req_init(&in);
+	req_handle(&ctx, &in, &out);
+	ok(out.status == 200 && top->keys_ready, "lazy: a genuine one "
+	    "derives its profile's keys (%d)", out.status);
+	ok(!rot->macs_ready && !rot->keys_ready && !tiny->macs_ready &&
+	    !tiny->keys_ready, "lazy: the other profiles untouched");
+	req_ctx_free(&ctx);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -705,6 +762,7 @@ main(void)
 	test_quarantine_max(&ctx);
 	req_ctx_free(&ctx);
 	config_free(&cfg);
+	test_lazy_keys(conf);
 	snprintf(conf, sizeof(conf), "rm -rf %s", dir);
 	if (system(conf) != 0)
 		return 99;

@@ -50,8 +50,8 @@ test_expect_success 'run hands each row to COMMAND, oldest first; exit 0 moves i
 		id=$(sed "s/^{\"id\":\"\([0-9a-f]*\)\".*/\1/" "$f") &&
 		grep -q " ${f##*/} $id 1\$" log || exit 1
 	done &&
-	test "$(grep -c "^humanos-spool\[[0-9]*\]: op=run resource=kyc row=[0-9]*\.[0-9]*\.json result=done exit=0 secs=[0-9.]* attempt=1 to=cur\$" err)" -eq 5 &&
-	grep "^humanos-spool\[[0-9]*\]: op=run resource=kyc result=summary done=5 kept=0 failed=0 deferred=0 busy=0 unreadable=0\$" err &&
+	test "$(grep -c "^ts=[^ ]* prog=humanos-spool pid=[0-9]* op=run resource=kyc row=[0-9]*\.[0-9]*\.json result=done exit=0 secs=[0-9.]* attempt=1 to=cur\$" err)" -eq 5 &&
+	grep "^ts=[^ ]* prog=humanos-spool pid=[0-9]* op=run resource=kyc result=summary done=5 kept=0 failed=0 deferred=0 busy=0 unreadable=0\$" err &&
 	test "$(wc -l <err)" -eq 6 &&
 	! grep processId err
 '
@@ -270,7 +270,7 @@ test_expect_success 'after a 75 the next run backs off (75, nothing handed out) 
 	test "$(wc -l <log)" -eq 1 &&
 	test_expect_code 75 "$HW_SPOOL" -d "$S" run credentials -- ./consumer 2>err &&
 	test "$(wc -l <log)" -eq 1 &&
-	grep "^humanos-spool\[[0-9]*\]: op=run resource=credentials result=backoff backoff=60 left=[0-9]*\$" err &&
+	grep "^ts=[^ ]* prog=humanos-spool pid=[0-9]* op=run resource=credentials result=backoff backoff=60 left=[0-9]*\$" err &&
 	touch -d "-2 minutes" "$S/credentials/.backoff" &&
 	test_expect_code 75 env RC=75 "$HW_SPOOL" -d "$S" run credentials -- ./consumer 2>err &&
 	test "$(wc -l <log)" -eq 2 &&
@@ -327,7 +327,7 @@ test_expect_success 'an unreadable row is skipped and reported; the rows behind 
 	: >log && chown nobody log &&
 	test_expect_code 1 $AS_NOBODY "$HS" -d "$S" run otp -- ./consumer 2>err &&
 	test "$(count otp/cur)" -eq 4 && test -f "$S/otp/new/$bad" &&
-	grep "^humanos-spool\[[0-9]*\]: op=run resource=otp row=$bad result=unreadable error=\"Permission denied\"\$" err &&
+	grep "^ts=[^ ]* prog=humanos-spool pid=[0-9]* op=run resource=otp row=$bad result=unreadable error=\"Permission denied\"\$" err &&
 	grep "result=summary done=4 kept=0 failed=0 deferred=0 busy=0 unreadable=1\$" err &&
 	test "$(wc -l <log)" -eq 4 && ! grep "$bad" log &&
 	test "$(count otp/.attempts 2>/dev/null)" -eq 0

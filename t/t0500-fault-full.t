@@ -66,7 +66,7 @@ test_expect_success 'nothing partial: rows in new/ complete, tmp/ empty, no reco
 
 test_expect_success 'the log: one whole line per request, the cause given, no secret' '
 	fault_log_ok $N &&
-	test "$(grep -c "status=503 error=spool_unavailable .*detail: .*$(
+	test "$(grep -c "status=503 error=spool_unavailable .*detail=.*$(
 	    [ $HOW = tmpfs ] && echo "No space left on device" ||
 	    echo "File too large")" $E2E_LOG)" -eq "$(fault_with 503 res | wc -l)"
 '

@@ -61,8 +61,8 @@ test_expect_success 'every 200 has its row, rows whole, tmp/ finished by the new
 
 test_expect_success 'the log: whole request lines (at most one per request), no secret' '
 	fault_log_ok &&
-	test "$(grep -c ": status=" $E2E_LOG)" -le $N &&
-	test "$(grep -c ": status=" $E2E_LOG)" -ge "$(fault_with 200 res | wc -l)"
+	test "$(grep -Ec " (level=[a-z]+ )?status=[0-9]" $E2E_LOG)" -le $N &&
+	test "$(grep -Ec " (level=[a-z]+ )?status=[0-9]" $E2E_LOG)" -ge "$(fault_with 200 res | wc -l)"
 '
 
 test_expect_success 'retries of every delivery without a 200: exactly one row each' '
