@@ -47,7 +47,8 @@ static volatile sig_atomic_t body_late;	/* body_timeout has passed */
 static void	usage(FILE *, int) __attribute__((noreturn));
 static void	parse_args(int, char *[], struct server_opts *, const char **,
 		    int *);
-static int	start_load(const char *, struct config *);
+static int	start_load(const char *, struct config *, int);
+static void	log_err(const char *, const char *);
 static int	start_drop(const struct server_opts *, char *, size_t);
 static int	start_spools(struct config *, const char *);
 static int	check_config(const char *, const struct server_opts *);
@@ -77,6 +78,16 @@ usage(FILE *fp, int status)
 	    "The configuration is -c FILE, else $HUMANOS_WEBHOOK_CONFIG, "
 	    "else\n%s.\n", config_default_path());
 	exit(status);
+}
+
+/* A failure outside any request, as a key=value line. */
+static void
+log_err(const char *event, const char *err)
+{
+	char	v[HWLOG_VAL_MAX];
+
+	hwlog_at(HWLOG_ERR, "event=%s result=error error=%s", event,
+	    hwlog_val(err, v, sizeof(v)));
 }
 
 static void
@@ -133,12 +144,17 @@ body_timer(long secs, const struct timespec *start)
  * as the starting user, before privileges are dropped.
  */
 static int
-start_load(const char *path, struct config *cfg)
+start_load(const char *path, struct config *cfg, int tolog)
 {
-	char	err[CONFIG_ERR_MAX];
+	char	err[CONFIG_ERR_MAX], *line, *save = NULL;
 
 	if (config_load(path, cfg, err, sizeof(err)) == -1) {
-		fputs(err, stderr);
+		if (!tolog)
+			fputs(err, stderr);	/* --check-config: for people */
+		else
+			for (line = strtok_r(err, "\n", &save); line != NULL;
+			    line = strtok_r(NULL, "\n", &save))
+				log_err("config", line);
 		return -1;
 	}
 	return 0;
@@ -174,7 +190,7 @@ start_spools(struct config *cfg, const char *path)
 			continue;
 		bad = 1;
 		if (path == NULL) {
-			hwlog("profile %s: %s", p->name, err);
+			log_err("spool", err);
 			break;
 		}
 		fprintf(stderr, "%s: profile %s: %s\n", path, p->name, err);
@@ -194,7 +210,7 @@ check_config(const char *path, const struct server_opts *so)
 	size_t		 i;
 	int		 bad = 0, usable = 0;
 
-	if (start_load(path, &cfg) == -1)
+	if (start_load(path, &cfg, 0) == -1)
 		return EX_CONFIG;
 	if (start_drop(so, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", path, err);
@@ -226,14 +242,14 @@ worker_init(struct worker *w, struct config *cfg, int listenfd, int flags)
 	memset(w, 0, sizeof(*w));
 	w->listenfd = listenfd;
 	if (req_ctx_open(&w->ctx, cfg, flags, err, sizeof(err)) == -1) {
-		hwlog("%s", err);
+		log_err("spool", err);
 		return -1;
 	}
 	if (w->ctx.spool_err[0] != '\0')
-		hwlog("%s", w->ctx.spool_err);
+		log_err("spool", w->ctx.spool_err);
 	w->bodycap = w->ctx.scratch + 1;
 	if ((w->body = malloc(w->bodycap)) == NULL) {
-		hwlog("out of memory");
+		log_err("start", "out of memory");
 		req_ctx_free(&w->ctx);
 		return -1;
 	}
@@ -441,7 +457,7 @@ serve_cgi(struct config *cfg)
 		goto unavailable;
 	/* Confined before a byte of the request is read. */
 	if (worker_sandbox(&w, body, sizeof(body)) == -1) {
-		hwlog("%s", body);
+		log_err("sandbox", body);
 		worker_free(&w);
 		goto unavailable;
 	}
@@ -522,7 +538,7 @@ worker_run(struct config *cfg, int fd)
 	if (worker_init(&w, cfg, fd, 0) == -1)
 		return EX_TEMPFAIL;
 	if (worker_sandbox(&w, err, sizeof(err)) == -1) {
-		hwlog("%s", err);
+		log_err("sandbox", err);
 		worker_free(&w);
 		return EX_OSERR;
 	}
@@ -635,7 +651,7 @@ serve(struct config *cfg, const struct server_opts *so, int fd)
 	if (fd == -1)
 		ws.fd = 0;		/* spawn-fcgi, mod_fcgid */
 	if (FCGX_Init() != 0) {
-		hwlog("cannot initialise libfcgi");
+		log_err("start", "cannot initialise libfcgi");
 		return EX_SOFTWARE;
 	}
 	/* One process: whoever started us runs as many as it wants. */
@@ -673,12 +689,12 @@ main(int argc, char *argv[])
 	/* Bind first: a socket below /run may need root. */
 	if (so.listen != NULL && (fd = server_listen(&so, err,
 	    sizeof(err))) == -1) {
-		hwlog("%s", err);
+		log_err("listen", err);
 		return EX_OSERR;
 	}
 	if (fd == -1)
 		fd = server_systemd_fd();
-	if (start_load(path, &cfg) == -1)
+	if (start_load(path, &cfg, 1) == -1)
 		return EX_CONFIG;
 	/*
 	 * A FastCGI process derives every key once, now.  A CGI program
@@ -687,10 +703,10 @@ main(int argc, char *argv[])
 	 */
 	if ((fd != -1 || !FCGX_IsCGI()) &&
 	    config_prepare(&cfg, err, sizeof(err)) == -1) {
-		hwlog("%s", err);
+		log_err("config", err);
 		rc = EX_CONFIG;
 	} else if (start_drop(&so, err, sizeof(err)) == -1) {
-		hwlog("%s", err);
+		log_err("privileges", err);
 		rc = EX_NOPERM;
 	} else
 		rc = serve(&cfg, &so, fd);

@@ -243,22 +243,24 @@ sandbox_enter(const int *dirs, size_t ndirs, char *err, size_t errlen)
 
 	if (off != NULL && strcmp(off, "1") == 0) {
 		if (!warned++)
-			hwlog("%s=1: running without the sandbox",
-			    SANDBOX_ENV_DISABLE);
+			hwlog_at(HWLOG_WARNING, "event=sandbox result=off "
+			    "reason=%s=1", SANDBOX_ENV_DISABLE);
 		return 0;
 	}
 	if ((ll = sandbox_landlock(dirs, ndirs, err, errlen)) == -1)
 		return -1;
 	if (ll == 0 && !ll_warned++)
-		hwlog("sandbox=seccomp landlock=unavailable: the kernel has "
-		    "no Landlock; paths outside the spool are not confined");
+		hwlog_at(HWLOG_WARNING, "event=sandbox landlock=unavailable "
+		    "reason=\"the kernel has no Landlock: paths outside the "
+		    "spool are not confined\"");
 #ifdef HAVE_SECCOMP
 	return sandbox_seccomp(err, errlen);
 #else
 	(void)err;
 	(void)errlen;
 	if (!warned++)
-		hwlog("built without libseccomp: no sandbox for the workers");
+		hwlog_at(HWLOG_WARNING, "event=sandbox seccomp=unavailable "
+		    "reason=\"built without libseccomp\"");
 	return 0;
 #endif
 }

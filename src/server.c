@@ -214,10 +214,12 @@ server_drop_privileges(const struct server_opts *o, char *err,
 static pid_t
 server_spawn(sigset_t *oldmask, int (*fn)(void *), void *arg)
 {
+	char	v[HWLOG_VAL_MAX];
 	pid_t	pid;
 
 	if ((pid = fork()) == -1) {
-		hwlog("fork: %s", strerror(errno));
+		hwlog_at(HWLOG_ERR, "event=fork result=error error=%s",
+		    hwlog_val(strerror(errno), v, sizeof(v)));
 		return -1;
 	}
 	if (pid == 0) {
@@ -246,10 +248,11 @@ server_reap(pid_t *pids, int n)
 		pids[i] = 0;
 		freed++;
 		if (WIFSIGNALED(status))
-			hwlog("worker %ld killed by signal %d",
-			    (long)pid, WTERMSIG(status));
+			hwlog_at(HWLOG_ERR, "event=worker_exit worker=%ld "
+			    "signal=%d", (long)pid, WTERMSIG(status));
 		else
-			hwlog("worker %ld exited with status %d",
+			hwlog_at(WEXITSTATUS(status) == 0 ? HWLOG_INFO :
+			    HWLOG_ERR, "event=worker_exit worker=%ld exit=%d",
 			    (long)pid, WEXITSTATUS(status));
 	}
 	return freed;
@@ -275,8 +278,8 @@ server_stop(pid_t *pids, int n)
 		if (alive == 0)
 			return;
 		if (time(NULL) >= deadline) {
-			hwlog("%d workers still busy after %d s: killing them",
-			    alive, SERVER_GRACE_SECONDS);
+			hwlog_at(HWLOG_WARNING, "event=stop busy=%d after=%ds "
+			    "result=killing", alive, SERVER_GRACE_SECONDS);
 			for (i = 0; i < n; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGKILL);
@@ -300,7 +303,7 @@ server_supervise(int n, int (*fn)(void *), void *arg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	hwlog("starting %d workers", n);
+	hwlog("event=start workers=%d", n);
 	for (;;) {
 		for (i = 0; i < n; i++)
 			if (pids[i] == 0 &&
@@ -308,13 +311,13 @@ server_supervise(int n, int (*fn)(void *), void *arg)
 				pids[i] = pid;
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
-			hwlog("signal %d: stopping workers", sig);
+			hwlog("event=stop signal=%d", sig);
 			server_stop(pids, n);
 			return 0;
 		}
 		if (sig == SIGHUP)
-			hwlog("SIGHUP ignored: restart the service to reload "
-			    "its configuration");
+			hwlog("event=sighup result=ignored hint=\"restart "
+			    "the service to reload its configuration\"");
 		/* A worker that keeps dying must not make us spin. */
 		if (time(NULL) != window) {
 			window = time(NULL);
@@ -322,7 +325,8 @@ server_supervise(int n, int (*fn)(void *), void *arg)
 		}
 		deaths += server_reap(pids, n);
 		if (deaths > SERVER_RESTART_BURST) {
-			hwlog("workers keep dying: pausing restarts");
+			hwlog_at(HWLOG_ERR, "event=restarts result=paused "
+			    "reason=\"workers keep dying\"");
 			sleep(SERVER_RESTART_PAUSE);
 		}
 	}

@@ -84,7 +84,7 @@ test_expect_success 'socket-activated: the first connection starts it; it takes 
 	    "$E2E_URL/webhook/kyc" >resp.code && e2e_expect 405 method_not_allowed &&
 	wait_for e2e_has_children $HW_PID 4 &&
 	test "$(stat -c %U /proc/$HW_PID)" = $E2E_HW_USER &&
-	grep -q "starting 4 workers" "$E2E_LOG"
+	grep -q "event=start workers=4" "$E2E_LOG"
 '
 test_expect_success 'socket-activated: samples land through nginx' '
 	e2e_sample_ok kyc /webhook/kyc kyc process.kyc.completed &&

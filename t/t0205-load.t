@@ -90,7 +90,7 @@ test_expect_success 'the supervisor replaced every killed worker' '
 	for k in $(cat killed); do
 		! kill -0 $k 2>/dev/null || exit 1
 	done &&
-	test "$(grep -c "killed by signal 9" "$E2E_LOG")" = "$(wc -l <killed)"
+	test "$(grep -c "event=worker_exit worker=[0-9]* signal=9" "$E2E_LOG")" = "$(wc -l <killed)"
 '
 test_expect_success 'deliveries that failed, sent again, land: exactly one row each' '
 	failed=$(grep -v " 200$" kill.codes | cut -d" " -f1) &&

@@ -226,10 +226,10 @@ test_expect_success 'README set-up: the listen unit'"'"'s ExecStart starts, conf
 	echo "$START" && test "$SOCK" = "$TRASH/run/fcgi.sock" &&
 	! echo "$START" | grep -qE "(^| |:)humanos( |:|\$)|(^| |:)/(usr|etc|run)/" &&
 	wait_for test -S "$SOCK" &&
-	wait_for grep -q "starting 4 workers" start.log &&
+	wait_for grep -q "event=start workers=4" start.log &&
 	wait_for sh -c "test \"\$(ps -o pid= --ppid $SVC_PID | wc -l)\" -eq 4" &&
 	sleep 1 && test "$(ps -o pid= --ppid $SVC_PID | wc -l)" -eq 4 &&
-	! grep -q "exited with status\|killed by signal" start.log &&
+	! grep -q "event=worker_exit" start.log &&
 	test "$(stat -c "%U:%G %a" "$SOCK")" = "$SVC_USER:$WEB_GROUP 660" &&
 	for p in $SVC_PID $(ps -o pid= --ppid $SVC_PID); do
 		test "$(stat -c %U /proc/$p)" = $SVC_USER || exit 1

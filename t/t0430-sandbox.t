@@ -34,7 +34,7 @@ fi
 test_expect_success 'CGI: HUMANOS_NO_SANDBOX=1 turns it off, and says so' '
 	cp all/ok.ts n.ts && cp all/ok.sig n.sig && cp all/ok.body n.body &&
 	hw_cgi n HUMANOS_NO_SANDBOX=1 && hw_expect n 200 &&
-	grep -q "running without the sandbox" n.err
+	grep -q "event=sandbox result=off reason=HUMANOS_NO_SANDBOX=1" n.err
 '
 
 # --listen: each worker is confined (Seccomp: 2, NoNewPrivs: 1).

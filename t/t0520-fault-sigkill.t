@@ -48,7 +48,7 @@ test_expect_success 'every request answered, 200 or 502 (the cut ones), none slo
 test_expect_success 'the supervisor replaced every killed worker' '
 	kill -0 $FAULT_PID && fault_ready 4 &&
 	test "$(fault_workers)" -eq 4 &&
-	wait_for sh -c "test \$(grep -c \"killed by signal 9\" $E2E_LOG) -eq $KILLS"
+	wait_for sh -c "test \$(grep -c \"event=worker_exit worker=[0-9]* signal=9\" $E2E_LOG) -eq $KILLS"
 '
 
 test_expect_success 'every 200 has its row, rows whole, tmp/ finished by the new workers' '
@@ -74,7 +74,7 @@ test_expect_success 'retries of every delivery without a 200: exactly one row ea
 echo "# retried: $(wc -l <retry 2>/dev/null), of which duplicate (row already written when cut): $(cat $FAULT_D/*.resp 2>/dev/null | grep -c '"duplicate":true')"
 
 test_expect_success 'SIGTERM stops the responder' '
-	fault_stop && test "$(grep -c "stopping workers" $E2E_LOG)" -eq 1
+	fault_stop && test "$(grep -c "event=stop signal=" $E2E_LOG)" -eq 1
 '
 fault_start 4
 test_expect_success 'after the restart: nothing in tmp/, exactly one row per delivery' '

@@ -40,8 +40,8 @@ test_expect_success 'SIGTERM while a body is arriving: that request is finished,
 	test "$id" = "$(sha256sum <slow.json | cut -d" " -f1)" &&
 	fault_rows $S rows && grep -qx "$id" rows &&
 	grep -q "status=200 .*id=$id" $E2E_LOG &&
-	test "$(grep -c "exited with status 0" $E2E_LOG)" -eq 4 &&
-	! grep -q "killed by signal" $E2E_LOG
+	test "$(grep -c "event=worker_exit worker=[0-9]* exit=0" $E2E_LOG)" -eq 4 &&
+	! grep -q "event=worker_exit worker=[0-9]* signal=" $E2E_LOG
 '
 wait $SLOW
 echo "# the slow delivery: $(head -1 slow.out), $(awk '{ printf "%.1f s", ($2 - $1) / 1000 }' slow.out.t)"
@@ -70,7 +70,7 @@ echo "# stopped $(( (T1 - T0) / 1000000 )) ms after SIGTERM, serving again $(( (
 
 test_expect_success 'the restart hit the load: some 200 before, some after, some refused' '
 	test "$(wc -l <res)" -eq $N &&
-	test "$(grep -c "signal 15: stopping workers" $E2E_LOG)" -eq 2 &&
+	test "$(grep -c "event=stop signal=15" $E2E_LOG)" -eq 2 &&
 	test "$(fault_with 200 res | wc -l)" -gt 60 &&
 	test -n "$(fault_with ! 200 res)"
 '
@@ -89,8 +89,8 @@ test_expect_success 'graceful: every request a worker answered reached its clien
 	sha256sum <slow.json | cut -d" " -f1 >slow.id &&
 	cat ok.ids slow.id | LC_ALL=C sort >answered.ids &&
 	test_cmp answered.ids logged.ids &&
-	test "$(grep -c "exited with status 0" $E2E_LOG)" -eq 8 &&
-	! grep -q "killed by signal" $E2E_LOG
+	test "$(grep -c "event=worker_exit worker=[0-9]* exit=0" $E2E_LOG)" -eq 8 &&
+	! grep -q "event=worker_exit worker=[0-9]* signal=" $E2E_LOG
 '
 
 test_expect_success 'the log: one whole line per answered request, no secret' '
