@@ -12,16 +12,18 @@
 #define OID_LEN		12	/* bytes of a (MongoDB) ObjectId */
 #define OID_RAND_LEN	5	/* its per-process random part */
 #define UUID_LEN	16
+#define OID_STR_LEN	(2 * OID_LEN)
+#define UUID_STR_LEN	(2 * UUID_LEN + sizeof("----") - 1)
 #define ISO_MS_LEN	sizeof("2025-09-12T14:27:51.571Z")
 #define SAMPLE_DEPTH	16	/* the templates nest less than this */
+#define SAMPLE_STR_MAX	256	/* bytes of a template string, tokens replaced */
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
- * The provider's samples (humanos-webhooks.md), serialised compactly.
- * kyc is the doc's sample less its trailing comma; the versioned ones
- * (credential, identity, otp-failed) follow its newer format: event,
- * api_version, requestId, issuerDid, user, decisionDate.  The ids and
- * times here are placeholders: sample_build() replaces every key listed
- * in the fresh_* tables below.
+ * The provider's unversioned samples (humanos-webhooks.md), serialised
+ * compactly; kyc is the doc's sample less its trailing comma.  The ids
+ * and times here are placeholders: sample_build() replaces every key
+ * listed in the fresh_* tables below.
  */
 static const struct sample {
 	const char	*name;
@@ -178,71 +180,162 @@ static const struct sample {
 	    "\"metadata\":{\"items\":[{\"itemId\":\"68c88aaa6002536da855c04b"
 	    "\",\"formId\":\"fo67jWVc\","
 	    "\"reason\":\"User opted out of completing this form.\"}]}}" },
-	{ "credential",
-	    "{\"event\":\"credential\",\"api_version\":\"2025-10-01\","
-	    "\"requestId\":\"5f0c6e1e-6f3b-4a4e-9a55-3c1b2f7d9e10\","
-	    "\"issuerDid\":\"did:web:humanos.id:organizations:680a65a4da4a16c"
-	    "0ea64face\",\"user\":{\"id\":\"684ade7148a18e172af7cab1\","
-	    "\"did\":\"did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2d"
-	    "oK\"},\"decisionDate\":\"2025-10-01T10:15:00.000Z\","
-	    "\"decision\":{\"status\":\"accepted\","
-	    "\"date\":\"2025-10-01T10:15:00.000Z\"},"
-	    "\"credential\":{\"credentialId\":\"68dcf0a1e47c9a7f9241e0c1\","
-	    "\"type\":\"consent\",\"name\":\"Data Privacy Policy\","
-	    "\"internalId\":\"7hd83ksla92p\"},"
-	    "\"metadata\":{\"items\":[{\"itemId\":\"68dcf0a1e47c9a7f9241e0c2"
-	    "\",\"consentId\":\"68c2d5b3ad6376134938a601\","
-	    "\"internalId\":\"7hd83ksla92p\","
-	    "\"consentName\":\"Data Privacy Policy\",\"text\":\"By agreeing,"
-	    " you confirm that you have read and understood our Data Privacy "
-	    "Policy, which explains how your personal data will be collected,"
-	    " stored, and used.\","
-	    "\"link\":\"https://example.com/privacy-policy\","
-	    "\"required\":true,\"decisionDate\":\"2025-10-01T10:15:00.000Z\","
-	    "\"rejected\":false}]}}" },
-	{ "identity",
-	    "{\"event\":\"identity\",\"api_version\":\"2025-10-01\","
-	    "\"requestId\":\"0b7e4f7c-2d1a-4c35-8f0e-6a9d2c4b1e77\","
-	    "\"issuerDid\":\"did:web:humanos.id:organizations:680a65a4da4a16c"
-	    "0ea64face\",\"user\":{\"id\":\"684ade7148a18e172af7cab1\","
-	    "\"did\":\"did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2d"
-	    "oK\"},\"decisionDate\":\"2025-10-01T10:20:00.000Z\","
-	    "\"decision\":{\"status\":\"accepted\","
-	    "\"date\":\"2025-10-01T10:20:00.000Z\"},"
-	    "\"identity\":{\"kycId\":\"68dcf2b08bec20beaa53f240\","
-	    "\"kycType\":\"PROFESSIONAL\","
-	    "\"verificationStatus\":\"COMPLETED\","
-	    "\"documentsVerified\":[\"IDENTITY_DOCUMENT\",\"LIVENESS_CHECK\","
-	    "\"FACE_MATCH\"],"
-	    "\"verificationDate\":\"2025-10-01T10:20:00.000Z\","
-	    "\"identityData\":{\"fullName\":\"Rodrigo Carvalheda Duarte da "
-	    "Fonseca Sarroeira\",\"gender\":\"M\",\"birth\":\"21-12-2001\","
-	    "\"docId\":\"14499760\",\"countryAlpha3\":\"PRT\","
-	    "\"expiresAt\":\"2026-12-23T00:00:00.000Z\",\"issueDate\":null,"
-	    "\"taxNumber\":null,\"healthNumber\":null,"
-	    "\"socialSecurityNumber\":null,\"photo\":null,\"height\":\"1,"
-	    "79\",\"documentDiscriminator\":\"6ZWS\",\"placeOfBirth\":null,"
-	    "\"mrzText\":null}}}" },
-	{ "otp-failed",
-	    "{\"event\":\"otp.failed\",\"api_version\":\"2025-10-01\","
-	    "\"requestId\":\"9c2d7a51-3e8b-4f60-b1d4-7e5a0c3f8b22\","
-	    "\"issuerDid\":\"did:web:humanos.id:organizations:680a65a4da4a16c"
-	    "0ea64face\",\"user\":{\"id\":\"684ade7148a18e172af7cab1\","
-	    "\"did\":\"did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2d"
-	    "oK\"},\"decisionDate\":\"2025-10-01T10:25:00.000Z\","
-	    "\"channel\":\"sms\",\"destination\":\"+351*****678\","
-	    "\"attempts\":3,\"maxAttempts\":3,"
-	    "\"reason\":\"max_attempts_exceeded\"}" },
 };
 
-/* Keys given fresh values, wherever they appear in a sample. */
-static const char *const fresh_oid[] = {
-	"processId", "itemId", "kycId", "credentialId", NULL
+/*
+ * The versioned format (SPEC section 3), one template per webhook
+ * version of api_versions[].  Where the shapes come from:
+ *   SPEC section 3 (the field table and the per-event lines), and the
+ *   provider's API reference:
+ *   https://docs.humanos.id/api-reference/2026-05-17/webhooks/credential-event
+ *   https://docs.humanos.id/api-reference/2026-05-17/webhooks/identity-event
+ *   https://docs.humanos.id/api-reference/2026-05-17/webhooks/otp-failed-event
+ *   https://humanos.mintlify.app/api-reference/2026-04-14/webhooks/credential-event
+ *   https://humanos.mintlify.app/webhooks/otp-failed (error codes, the older
+ *   resendEndpoint; its payload is the older shape)
+ *   https://humanos.mintlify.app/api-reference/2026-03-07/webhooks/identity-event
+ *   (the fields of the identity object; 2026-05-17 leaves it open)
+ *   https://humanos.mintlify.app/api-reference/2026-05-17/credentials/get-credential
+ *   (credential status: DRAFT, ACTIVE, REJECTED, CANCELED, REVOKED, EXPIRED)
+ * Key order follows the reference's examples.  Placeholder values (the
+ * reference shows only "<string>" or an example there): the DIDs of the
+ * issuer and the user, contact, every internalId, name, description,
+ * tags, the w3cCredential's type, credentialSubject, evidence and proof
+ * values, the 2026-04-14 credential's status (that version publishes no
+ * list; ACTIVE is the 2026-05-17 word for an accepted credential) and
+ * its proofs[] and data[] contents, decision.riskScore, message and
+ * outcome (no list of outcomes is published), the identity data (the
+ * person of the provider's kyc sample), and the otp error (one of the
+ * provider's "common error codes").  SPEC section 3 lists no difference
+ * for the identity decision in 2026-04-14, so it keeps all six fields
+ * there too.
+ *
+ * Tokens in string values, replaced on every call (fresh_subst()):
+ *   ${now}         the time of the call, ISO 8601 with milliseconds
+ *   ${requestId}   one fresh ObjectId per call (the doc's requestIds are
+ *                  ObjectIds), the same wherever it appears
+ *   ${credential}  one fresh UUID per call, the same wherever it appears
+ *   ${uuid}        a fresh UUID (v4) each time it appears
+ *   ${oid}         a fresh ObjectId each time it appears
+ */
+static const char *const api_versions[] = {
+	SAMPLE_API_DEFAULT,	/* "2026-05-17" */
+	"2026-04-14"
 };
-static const char *const fresh_uuid[] = { "requestId", NULL };
+#define NVERSIONS	NELEM(api_versions)
+
+#define ISSUER_NEW	"did:web:humanos.tech:issuer:680a65a4da4a16c0ea64face"
+#define ISSUER_OLD	"did:via:humanos:680a65a4da4a16c0ea64face"
+#define USER_ID		"did:web:humanos.tech:user:" \
+			    "013a0628-fd20-4f73-a7d0-785e9f6e79c1"
+#define USER_DID	"did:via:humanos:user-013a0628-fd20-4f73-a7d0-" \
+			    "785e9f6e79c1"
+#define CONTACT		"+351912345678"
+#define HEAD(type, issuer)						\
+	"{\"eventType\":\"" type "\",\"requestId\":\"${requestId}\","	\
+	"\"issuerDid\":\"" issuer "\","
+#define USER_NEW							\
+	"\"user\":{\"contact\":\"" CONTACT "\",\"id\":\"" USER_ID "\","	\
+	"\"internalId\":\"user_98765\"},"
+#define USER_OLD							\
+	"\"user\":{\"contact\":\"" CONTACT "\",\"did\":\"" USER_DID "\","	\
+	"\"internalId\":\"user_98765\"},"
+#define API(v)		"\"api_version\":\"" v "\""
+#define REQ_INTERNAL	"\"internalId\":\"req_internal_001\""
+#define IDENTITY							\
+	"\"identity\":{\"fullName\":\"Rodrigo Carvalheda Duarte da "	\
+	"Fonseca Sarroeira\",\"gender\":\"M\","				\
+	"\"birth\":\"2001-12-21T00:00:00.000Z\",\"docId\":\"14499760\","	\
+	"\"fullDocId\":\"14499760 6ZWS\","				\
+	"\"expiresAt\":\"2026-12-23T00:00:00.000Z\",\"issueDate\":null,"	\
+	"\"placeOfBirth\":null,\"documentType\":\"ID_CARD\","		\
+	"\"countryAlpha3\":\"PRT\"}"
+#define ID_DECISION							\
+	"\"decision\":{\"success\":true,\"isFraud\":false,"		\
+	"\"date\":\"${now}\",\"riskScore\":12,"				\
+	"\"message\":\"Identity verified\",\"outcome\":\"APPROVED\"}"
+#define OTP(endpoint)							\
+	"\"otp\":{\"resendEndpoint\":\"" endpoint "\","			\
+	"\"error\":{\"code\":\"UNDELIVERABLE\","			\
+	"\"message\":\"Message could not be delivered to the carrier\"}}"
+#define PROOF_VALUE	"z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk"
+
+static const struct vsample {
+	const char	*name;
+	const char	*json[NVERSIONS];	/* as api_versions[] */
+} vsamples[] = {
+	{ "credential", {
+	    HEAD("credential", ISSUER_NEW) USER_NEW API("2026-05-17") ","
+	    "\"credential\":{\"id\":\"urn:via:credential:${credential}\","
+	    "\"resourceType\":\"DOCUMENT\",\"status\":\"ACTIVE\","
+	    "\"w3cCredential\":{\"@context\":["
+	    "\"https://www.w3.org/ns/credentials/v2\","
+	    "\"https://via.humanos.dev/ns/v1\"],"
+	    "\"id\":\"urn:via:credential:${credential}\","
+	    "\"type\":[\"VerifiableCredential\",\"VIAMandate\"],"
+	    "\"issuer\":\"" ISSUER_NEW "\",\"validFrom\":\"${now}\","
+	    "\"validUntil\":null,\"credentialSubject\":{\"id\":\"" USER_ID
+	    "\",\"mandate\":{\"grantor\":[\"" USER_ID "\"],"
+	    "\"scope\":\"humanos.credential.request\","
+	    "\"context\":{\"authorizedDIDs\":[\"" ISSUER_NEW "\"]}}},"
+	    "\"evidences\":[{\"id\":\"urn:via:evidence:${credential}\","
+	    "\"digestSRI\":\"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSu"
+	    "FU=\",\"location\":\"https://api.humanos.dev/evidences/"
+	    "urn:via:evidence:${credential}\"}],"
+	    "\"proofs\":[{\"type\":\"DataIntegrityProof\","
+	    "\"cryptosuite\":\"eddsa-jcs-2022\","
+	    "\"verificationMethod\":\"" ISSUER_NEW "#key-1\","
+	    "\"created\":\"${now}\",\"proofPurpose\":\"assertionMethod\","
+	    "\"proofValue\":\"" PROOF_VALUE "\"}]},"
+	    "\"name\":\"Service Agreement\","
+	    "\"description\":\"Document to be requested on onboarding\","
+	    "\"internalId\":\"internal-12345\",\"tags\":[\"onboarding\"],"
+	    "\"decisions\":[{\"id\":\"urn:via:decision:${uuid}\","
+	    "\"contact\":\"" CONTACT "\",\"accepted\":true,"
+	    "\"decidedAt\":\"${now}\"}]},"
+	    "\"decision\":{\"action\":\"accept\",\"date\":\"${now}\"},"
+	    REQ_INTERNAL "}",
+
+	    HEAD("credential", ISSUER_OLD) USER_OLD
+	    "\"decisionDate\":\"${now}\",\"action\":\"accept\","
+	    "\"credential\":{\"id\":\"${oid}\",\"resourceType\":\"DOCUMENT\","
+	    "\"status\":\"ACTIVE\",\"proofs\":[{\"type\":\"DataIntegrityProof\","
+	    "\"cryptosuite\":\"eddsa-jcs-2022\","
+	    "\"proofPurpose\":\"assertionMethod\","
+	    "\"verificationMethod\":\"" ISSUER_OLD "#key-1\","
+	    "\"proofValue\":\"" PROOF_VALUE "\",\"actionType\":\"ACCEPT\","
+	    "\"actionProof\":\"0x47f18c9c0c8119fb96582105c9e06a973bc384f0bc84"
+	    "2290cbe38cdba2ec669d\",\"createdAt\":\"${now}\"}],"
+	    "\"data\":[{\"label\":\"Consent statement\",\"type\":\"string\","
+	    "\"value\":\"I consent to the terms and conditions\","
+	    "\"hidden\":false,\"fields\":[]}],"
+	    "\"name\":\"Service Agreement\","
+	    "\"internalId\":\"internal-12345\"},"
+	    REQ_INTERNAL "," API("2026-04-14") "}" } },
+	{ "identity", {
+	    HEAD("identity", ISSUER_NEW) USER_NEW API("2026-05-17") ","
+	    ID_DECISION "," REQ_INTERNAL "," IDENTITY "}",
+
+	    HEAD("identity", ISSUER_OLD) USER_OLD
+	    "\"decisionDate\":\"${now}\"," IDENTITY "," ID_DECISION ","
+	    REQ_INTERNAL "," API("2026-04-14") "}" } },
+	{ "otp-failed", {
+	    HEAD("otp.failed", ISSUER_NEW) USER_NEW API("2026-05-17") ","
+	    OTP("/request/resend/${requestId}") "," REQ_INTERNAL "}",
+
+	    HEAD("otp.failed", ISSUER_OLD) USER_OLD
+	    "\"decisionDate\":\"${now}\","
+	    OTP("/v1/requests/${requestId}/resend") "," REQ_INTERNAL ","
+	    API("2026-04-14") "}" } },
+};
+
+/* Keys of the unversioned samples given fresh values, wherever they are. */
+static const char *const fresh_oid[] = {
+	"processId", "itemId", "kycId", NULL
+};
 static const char *const fresh_iso[] = {
 	"completedAt", "rejectedAt", "decisionDate", "verificationDate",
-	"date", NULL
+	NULL
 };
 static const char *const fresh_ms[] = { "timestamp", NULL };
 
@@ -252,48 +345,107 @@ struct fresh {
 	char		 iso[ISO_MS_LEN];
 	unsigned char	 oid_rand[OID_RAND_LEN];
 	unsigned long	 oid_count;	/* 24 bits, like MongoDB's */
+	char		 request[OID_STR_LEN + 1];	/* ${requestId} */
+	char		 credential[UUID_STR_LEN + 1];	/* ${credential} */
+	int		 bykey;		/* replace the fresh_* keys too */
 };
 
 static int	 fresh_init(struct fresh *, long long, char *, size_t);
 static int	 fresh_walk(struct json_object *, struct fresh *, int);
+static int	 fresh_string(const char *, const char *, struct fresh *,
+		    struct json_object **);
 static int	 fresh_value(const char *, struct fresh *,
 		    struct json_object **);
+static int	 fresh_subst(const char *, struct fresh *,
+		    struct json_object **);
+static void	 oid_make(struct fresh *, char *);
+static int	 uuid_make(char *);
 static int	 in_list(const char *const *, const char *);
 static void	 hex(const unsigned char *, size_t, char *);
 
 const char *
 sample_name(size_t i)
 {
-	return i < sizeof(samples) / sizeof(samples[0]) ?
-	    samples[i].name : NULL;
+	if (i < NELEM(samples))
+		return samples[i].name;
+	i -= NELEM(samples);
+	return i < NELEM(vsamples) ? vsamples[i].name : NULL;
+}
+
+const char *
+sample_api_version(size_t i)
+{
+	return i < NVERSIONS ? api_versions[i] : NULL;
 }
 
 int
-sample_build(const char *name, long long now_ms, char **out,
-    size_t *outlen, char *err, size_t errlen)
+sample_versioned(const char *name)
 {
-	const struct sample	*s = NULL;
+	size_t	i;
+
+	for (i = 0; i < NELEM(vsamples); i++)
+		if (strcmp(vsamples[i].name, name) == 0)
+			return 1;
+	for (i = 0; i < NELEM(samples); i++)
+		if (strcmp(samples[i].name, name) == 0)
+			return 0;
+	return -1;
+}
+
+/* The template of name for api_version, or NULL (err set). */
+static const char *
+sample_template(const char *name, const char *api_version, char *err,
+    size_t errlen)
+{
+	size_t	i, v;
+
+	for (i = 0; i < NELEM(samples); i++) {
+		if (strcmp(samples[i].name, name) != 0)
+			continue;
+		if (api_version == NULL)
+			return samples[i].json;
+		snprintf(err, errlen, "sample %s is not in the versioned "
+		    "format: it has no api_version", name);
+		return NULL;
+	}
+	for (i = 0; i < NELEM(vsamples); i++) {
+		if (strcmp(vsamples[i].name, name) != 0)
+			continue;
+		if (api_version == NULL)
+			return vsamples[i].json[0];
+		for (v = 0; v < NVERSIONS; v++)
+			if (strcmp(api_versions[v], api_version) == 0)
+				return vsamples[i].json[v];
+		snprintf(err, errlen, "unknown webhook version '%s'",
+		    api_version);
+		return NULL;
+	}
+	snprintf(err, errlen, "unknown sample '%s'", name);
+	return NULL;
+}
+
+int
+sample_build(const char *name, const char *api_version, long long now_ms,
+    char **out, size_t *outlen, char *err, size_t errlen)
+{
 	struct json_object	*obj = NULL;
 	struct fresh		 fr;
-	const char		*js;
-	size_t			 i, len;
+	const char		*tmpl, *js;
+	size_t			 len;
 
 	*out = NULL;
-	for (i = 0; sample_name(i) != NULL; i++)
-		if (strcmp(samples[i].name, name) == 0)
-			s = &samples[i];
-	if (s == NULL) {
-		snprintf(err, errlen, "unknown sample '%s'", name);
+	if ((tmpl = sample_template(name, api_version, err, errlen)) == NULL)
 		return -1;
-	}
 	if (fresh_init(&fr, now_ms, err, errlen) == -1)
 		return -1;
-	if ((obj = json_tokener_parse(s->json)) == NULL) {
+	fr.bykey = sample_versioned(name) == 0;
+	if ((obj = json_tokener_parse(tmpl)) == NULL) {
 		snprintf(err, errlen, "sample %s: bad template", name);
 		return -1;
 	}
 	if (fresh_walk(obj, &fr, 0) == -1) {
-		snprintf(err, errlen, "sample %s: out of memory", name);
+		snprintf(err, errlen, "sample %s: cannot make fresh values",
+		    name);
 		goto fail;
 	}
 	js = json_object_to_json_string_length(obj,
@@ -332,24 +484,42 @@ fresh_init(struct fresh *fr, long long now_ms, char *err, size_t errlen)
 		return -1;
 	}
 	fr->oid_count = (unsigned long)c[0] << 16 | c[1] << 8 | c[2];
+	oid_make(fr, fr->request);
+	if (uuid_make(fr->credential) == -1) {
+		snprintf(err, errlen, "no random bytes");
+		return -1;
+	}
 	return 0;
 }
 
-/* Replace the fresh_* keys of obj and everything below it. */
+/* Give obj and everything below it fresh values. */
 static int
 fresh_walk(struct json_object *obj, struct fresh *fr, int depth)
 {
-	struct json_object	*v;
+	struct json_object	*el, *v;
 	size_t			 i, n;
 
 	if (depth > SAMPLE_DEPTH)
 		return -1;
 	if (json_object_is_type(obj, json_type_array)) {
 		n = json_object_array_length(obj);
-		for (i = 0; i < n; i++)
-			if (fresh_walk(json_object_array_get_idx(obj, i), fr,
-			    depth + 1) == -1)
+		for (i = 0; i < n; i++) {
+			el = json_object_array_get_idx(obj, i);
+			if (!json_object_is_type(el, json_type_string)) {
+				if (fresh_walk(el, fr, depth + 1) == -1)
+					return -1;
+				continue;
+			}
+			if (fresh_string(NULL, json_object_get_string(el), fr,
+			    &v) == -1)
 				return -1;
+			if (v == NULL)
+				continue;
+			if (json_object_array_put_idx(obj, i, v) != 0) {
+				json_object_put(v);
+				return -1;
+			}
+		}
 		return 0;
 	}
 	if (!json_object_is_type(obj, json_type_object))
@@ -361,7 +531,9 @@ fresh_walk(struct json_object *obj, struct fresh *fr, int depth)
 				return -1;
 			continue;
 		}
-		if (fresh_value(key, fr, &v) == -1)
+		if (fresh_string(key, json_object_is_type(val,
+		    json_type_string) ? json_object_get_string(val) : NULL, fr,
+		    &v) == -1)
 			return -1;
 		if (v == NULL)
 			continue;
@@ -375,15 +547,76 @@ fresh_walk(struct json_object *obj, struct fresh *fr, int depth)
 }
 
 /*
+ * *v = the fresh value of a scalar (key NULL in an array; s its text when
+ * it is a string, else NULL), or NULL when it keeps its template value.
+ */
+static int
+fresh_string(const char *key, const char *s, struct fresh *fr,
+    struct json_object **v)
+{
+	*v = NULL;
+	if (s != NULL && strstr(s, "${") != NULL)
+		return fresh_subst(s, fr, v);
+	if (fr->bykey && key != NULL)
+		return fresh_value(key, fr, v);
+	return 0;
+}
+
+/* *v = s with its ${...} tokens replaced (see vsamples[]). */
+static int
+fresh_subst(const char *s, struct fresh *fr, struct json_object **v)
+{
+	char		 out[SAMPLE_STR_MAX], id[UUID_STR_LEN + 1];
+	const char	*p = s, *val, *end;
+	size_t		 n = 0, len;
+
+	while (*p != '\0') {
+		if (strncmp(p, "${", 2) != 0) {
+			if (n + 1 >= sizeof(out))
+				return -1;
+			out[n++] = *p++;
+			continue;
+		}
+		if ((end = strchr(p, '}')) == NULL)
+			return -1;
+		len = (size_t)(end - p) + 1;
+		if (len == sizeof("${now}") - 1 && memcmp(p, "${now}", len) == 0)
+			val = fr->iso;
+		else if (len == sizeof("${requestId}") - 1 &&
+		    memcmp(p, "${requestId}", len) == 0)
+			val = fr->request;
+		else if (len == sizeof("${credential}") - 1 &&
+		    memcmp(p, "${credential}", len) == 0)
+			val = fr->credential;
+		else if (len == sizeof("${uuid}") - 1 &&
+		    memcmp(p, "${uuid}", len) == 0) {
+			if (uuid_make(id) == -1)
+				return -1;
+			val = id;
+		} else if (len == sizeof("${oid}") - 1 &&
+		    memcmp(p, "${oid}", len) == 0) {
+			oid_make(fr, id);
+			val = id;
+		} else
+			return -1;	/* a typo in a template */
+		if (n + strlen(val) >= sizeof(out))
+			return -1;
+		memcpy(out + n, val, strlen(val));
+		n += strlen(val);
+		p += len;
+	}
+	out[n] = '\0';
+	return (*v = json_object_new_string(out)) == NULL ? -1 : 0;
+}
+
+/*
  * *v = a new value for key, or NULL when key keeps its sample value.
  * Returns 0, or -1 when a value cannot be made.
  */
 static int
 fresh_value(const char *key, struct fresh *fr, struct json_object **v)
 {
-	unsigned char	id[UUID_LEN];
-	char		s[2 * UUID_LEN + sizeof("----")];
-	unsigned long	secs = (unsigned long)(fr->now_ms / 1000);
+	char	s[OID_STR_LEN + 1];
 
 	*v = NULL;
 	if (in_list(fresh_iso, key))
@@ -391,36 +624,53 @@ fresh_value(const char *key, struct fresh *fr, struct json_object **v)
 	else if (in_list(fresh_ms, key))
 		*v = json_object_new_int64(fr->now_ms);
 	else if (in_list(fresh_oid, key)) {
-		/* MongoDB's layout: seconds, random, a counter. */
-		id[0] = secs >> 24 & 0xff;
-		id[1] = secs >> 16 & 0xff;
-		id[2] = secs >> 8 & 0xff;
-		id[3] = secs & 0xff;
-		memcpy(id + 4, fr->oid_rand, sizeof(fr->oid_rand));
-		id[9] = fr->oid_count >> 16 & 0xff;
-		id[10] = fr->oid_count >> 8 & 0xff;
-		id[11] = fr->oid_count & 0xff;
-		fr->oid_count = (fr->oid_count + 1) & 0xffffff;
-		hex(id, OID_LEN, s);
-		*v = json_object_new_string(s);
-	} else if (in_list(fresh_uuid, key)) {
-		if (RAND_bytes(id, sizeof(id)) != 1)
-			return -1;
-		id[6] = (id[6] & 0x0f) | 0x40;		/* version 4 */
-		id[8] = (id[8] & 0x3f) | 0x80;		/* RFC 4122 variant */
-		hex(id, 4, s);
-		s[8] = '-';
-		hex(id + 4, 2, s + 9);
-		s[13] = '-';
-		hex(id + 6, 2, s + 14);
-		s[18] = '-';
-		hex(id + 8, 2, s + 19);
-		s[23] = '-';
-		hex(id + 10, 6, s + 24);
+		oid_make(fr, s);
 		*v = json_object_new_string(s);
 	} else
 		return 0;
 	return *v == NULL ? -1 : 0;
+}
+
+/* A fresh ObjectId in s (OID_STR_LEN + 1 bytes): MongoDB's layout. */
+static void
+oid_make(struct fresh *fr, char *s)
+{
+	unsigned char	id[OID_LEN];
+	unsigned long	secs = (unsigned long)(fr->now_ms / 1000);
+
+	/* Seconds, the per-process random part, a counter. */
+	id[0] = secs >> 24 & 0xff;
+	id[1] = secs >> 16 & 0xff;
+	id[2] = secs >> 8 & 0xff;
+	id[3] = secs & 0xff;
+	memcpy(id + 4, fr->oid_rand, sizeof(fr->oid_rand));
+	id[9] = fr->oid_count >> 16 & 0xff;
+	id[10] = fr->oid_count >> 8 & 0xff;
+	id[11] = fr->oid_count & 0xff;
+	fr->oid_count = (fr->oid_count + 1) & 0xffffff;
+	hex(id, OID_LEN, s);
+}
+
+/* A fresh UUID (version 4) in s (UUID_STR_LEN + 1 bytes). */
+static int
+uuid_make(char *s)
+{
+	unsigned char	id[UUID_LEN];
+
+	if (RAND_bytes(id, sizeof(id)) != 1)
+		return -1;
+	id[6] = (id[6] & 0x0f) | 0x40;		/* version 4 */
+	id[8] = (id[8] & 0x3f) | 0x80;		/* RFC 4122 variant */
+	hex(id, 4, s);
+	s[8] = '-';
+	hex(id + 4, 2, s + 9);
+	s[13] = '-';
+	hex(id + 6, 2, s + 14);
+	s[18] = '-';
+	hex(id + 8, 2, s + 19);
+	s[23] = '-';
+	hex(id + 10, 6, s + 24);
+	return 0;
 }
 
 static int

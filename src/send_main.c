@@ -74,6 +74,7 @@ enum {
 	OPT_TIMESTAMP,
 	OPT_IV_LENGTH,
 	OPT_SAMPLE,
+	OPT_API_VERSION,
 	OPT_PRINT,
 	OPT_URL,
 	OPT_CURL,
@@ -90,6 +91,7 @@ static const struct option longopts[] = {
 	{ "timestamp",		required_argument,	NULL, OPT_TIMESTAMP },
 	{ "iv-length",		required_argument,	NULL, OPT_IV_LENGTH },
 	{ "sample",		required_argument,	NULL, OPT_SAMPLE },
+	{ "api-version",	required_argument,	NULL, OPT_API_VERSION },
 	{ "print",		no_argument,		NULL, OPT_PRINT },
 	{ "url",		required_argument,	NULL, OPT_URL },
 	{ "curl",		required_argument,	NULL, OPT_CURL },
@@ -114,6 +116,8 @@ static int	 keys_from_config(struct keys *, const char *, const char *,
 static int	 read_event(const char *, char **, size_t *, char *, size_t,
 		    int *);
 static int	 parse_timestamp(const char *, char *);
+static const char *parse_api_version(const char *);
+static const char *api_version_refused(const char *, const char *);
 static int	 deliver_build(struct delivery *, struct keys *, size_t,
 		    char *, size_t);
 static void	 delivery_free(struct delivery *);
@@ -129,7 +133,7 @@ usage(FILE *fp, int status)
 "usage: humanos-send [-c CONFIG [--profile NAME] |\n"
 "                     --signature-secret S --encryption-secret B64 --salt S]\n"
 "                    [--timestamp MS] [--iv-length N]\n"
-"                    (--sample NAME | EVENT.json | -)\n"
+"                    (--sample NAME [--api-version V] | EVENT.json | -)\n"
 "                    [--print | --url URL | --curl URL]\n"
 "       humanos-send --list-samples | --version | --help\n"
 "\n"
@@ -145,12 +149,15 @@ usage(FILE *fp, int status)
 "      --timestamp MS         x-timestamp, verbatim (default: now, in ms)\n"
 "      --iv-length N          IV bytes, 1..%d (default %d)\n"
 "      --sample NAME          a fresh sample event; --list-samples names them\n"
+"      --api-version V        webhook version of the credential, identity and\n"
+"                             otp-failed samples: %s (default) or %s\n"
 "      EVENT.json, -          send this file's (or stdin's) bytes as they are\n"
 "      --print                write the HTTP request to stdout (default)\n"
 "      --url URL              POST it; print \"HTTP <status>\" and the reply;\n"
 "                             exit 0 on 2xx, 1 otherwise, 75 if unreachable\n"
 "      --curl URL             write a curl command that POSTs it to URL\n",
-	    config_default_path(), AEAD_IV_MAX, SEND_IV_DEFAULT);
+	    config_default_path(), AEAD_IV_MAX, SEND_IV_DEFAULT,
+	    sample_api_version(0), sample_api_version(1));
 	exit(status);
 }
 
@@ -184,7 +191,7 @@ main(int argc, char *argv[])
 	enum output	 out = OUT_PRINT;
 	char		 err[SEND_ERR_MAX];
 	const char	*config = NULL, *profile = NULL, *sample = NULL;
-	const char	*url = NULL, *event = NULL;
+	const char	*url = NULL, *event = NULL, *api = NULL;
 	char		*sigs = NULL, *encs = NULL, *salt = NULL, *end;
 	long		 ivlen = SEND_IV_DEFAULT;
 	size_t		 i;
@@ -227,6 +234,12 @@ main(int argc, char *argv[])
 		case OPT_SAMPLE:
 			sample = optarg;
 			break;
+		case OPT_API_VERSION:
+			if ((api = parse_api_version(optarg)) == NULL)
+				fatal(EX_USAGE, "--api-version: expected %s or "
+				    "%s", sample_api_version(0),
+				    sample_api_version(1));
+			break;
 		case OPT_PRINT:
 			out = OUT_PRINT;
 			nout++;
@@ -263,6 +276,9 @@ main(int argc, char *argv[])
 		fatal(EX_USAGE, "give exactly one of --sample NAME and "
 		    "EVENT.json (try --help)");
 	event = argc == 1 ? argv[0] : NULL;
+	if (api_version_refused(api, sample) != NULL)
+		fatal(EX_USAGE, "--api-version: %s",
+		    api_version_refused(api, sample));
 #ifndef HAVE_CURL
 	if (out == OUT_URL)
 		fatal(EX_UNAVAILABLE, "--url: humanos-send was built without "
@@ -277,8 +293,8 @@ main(int argc, char *argv[])
 		if (sample_name(i) == NULL)
 			fatal(EX_USAGE, "unknown sample '%s' (try "
 			    "--list-samples)", sample);
-		if (sample_build(sample, now_ms(), &d.plain, &d.plainlen, err,
-		    sizeof(err)) == -1)
+		if (sample_build(sample, api, now_ms(), &d.plain, &d.plainlen,
+		    err, sizeof(err)) == -1)
 			fatal(EX_SOFTWARE, "%s", err);
 	} else if (read_event(event, &d.plain, &d.plainlen, err, sizeof(err),
 	    &status) == -1)
@@ -528,6 +544,38 @@ parse_timestamp(const char *s, char *ts)
 		return -1;
 	memcpy(ts, s, len + 1);
 	return 0;
+}
+
+/* One of the webhook versions the samples speak, or NULL. */
+static const char *
+parse_api_version(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; sample_api_version(i) != NULL; i++)
+		if (strcmp(sample_api_version(i), s) == 0)
+			return sample_api_version(i);
+	return NULL;
+}
+
+/*
+ * Why --api-version (api, or NULL when not given) cannot go with sample
+ * (NULL for EVENT.json), or NULL when it can.  It picks the shape of a
+ * versioned sample; the process.* samples and EVENT.json have no version
+ * to pick, so it is refused there rather than ignored (a user asking for
+ * it expects it to matter).
+ */
+static const char *
+api_version_refused(const char *api, const char *sample)
+{
+	if (api == NULL)
+		return NULL;
+	if (sample == NULL)
+		return "only with --sample (EVENT.json is sent as it is)";
+	if (sample_versioned(sample) == 0)
+		return "only the samples credential, identity and otp-failed "
+		    "are in the versioned format";
+	return NULL;
 }
 
 /* Encrypt d->plain with a fresh IV, wrap it and sign it. */

@@ -34,7 +34,8 @@ const fs = require("fs");
 const path = require("path");
 
 // The provider's sample events (humanos-webhooks.md; kyc less its trailing
-// comma), and the versioned format's credential, identity and otp.failed.
+// comma), and the versioned format's credential, identity and otp.failed
+// (below, in both webhook versions).
 const T = {};
 T["kyc"] = {"event":"process.kyc.completed","organizationId":"680a65a4da4a16c0ea64face","processId":"689a037727b93cfe15f82230","userId":"684ade7148a18e172af7cab1","completedAt":"2025-08-11T14:52:43.613Z","metadata":{"kycId":"689a028f8bec20beaa53f23e","kycType":"PROFESSIONAL","verificationStatus":"COMPLETED","documentsVerified":["IDENTITY_DOCUMENT","LIVENESS_CHECK","FACE_MATCH"],"verificationDate":"2025-08-11T14:52:43.613Z","identityData":{"fullName":"Rodrigo Carvalheda Duarte da Fonseca Sarroeira","gender":"M","birth":"21-12-2001","docId":"14499760","countryAlpha3":"PRT","expiresAt":"2026-12-23T00:00:00.000Z","issueDate":null,"taxNumber":null,"healthNumber":null,"socialSecurityNumber":null,"photo":null,"height":"1,79","documentDiscriminator":"6ZWS","placeOfBirth":null,"mrzText":null}},"timestamp":1754923963854};
 T["signature-user"] = {
@@ -189,68 +190,108 @@ T["form-rejected"] = {
     ]
   }
 };
-const V = "2025-10-01";
-const ISSUER = "did:web:humanos.id:organizations:680a65a4da4a16c0ea64face";
-const USER = { "id": "684ade7148a18e172af7cab1", "did": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK" };
+// The versioned format (SPEC section 3; the provider's API reference at
+// https://docs.humanos.id/api-reference/2026-05-17/webhooks/ and
+// https://humanos.mintlify.app/api-reference/2026-04-14/webhooks/): eventType,
+// never event.  Webhook version 2026-05-17 first, then the older 2026-04-14
+// (user.did, decisionDate at the top level; credential: top-level action,
+// credential.proofs[] and data[]).  Ids, DIDs and texts are placeholders.
+const ISSUER = "did:web:humanos.tech:issuer:680a65a4da4a16c0ea64face";
+const ISSUER_OLD = "did:via:humanos:680a65a4da4a16c0ea64face";
+const USER = { "contact": "+351912345678", "id": "did:web:humanos.tech:user:013a0628-fd20-4f73-a7d0-785e9f6e79c1", "internalId": "user_98765" };
+const USER_OLD = { "contact": "+351912345678", "did": "did:via:humanos:user-013a0628-fd20-4f73-a7d0-785e9f6e79c1", "internalId": "user_98765" };
+const WHEN = "2025-11-26T05:02:56.123Z";
+const CRED = "urn:via:credential:5f0c6e1e-6f3b-4a4e-9a55-3c1b2f7d9e10";
+const IDENTITY = { "fullName": "Rodrigo Carvalheda Duarte da Fonseca Sarroeira", "gender": "M", "birth": "2001-12-21T00:00:00.000Z", "docId": "14499760", "fullDocId": "14499760 6ZWS", "expiresAt": "2026-12-23T00:00:00.000Z", "issueDate": null, "placeOfBirth": null, "documentType": "ID_CARD", "countryAlpha3": "PRT" };
+const ID_DECISION = { "success": true, "isFraud": false, "date": WHEN, "riskScore": 12, "message": "Identity verified", "outcome": "APPROVED" };
+const OTP_ERROR = { "code": "UNDELIVERABLE", "message": "Message could not be delivered to the carrier" };
 T["credential"] = {
-  "event": "credential",
-  "api_version": V,
-  "requestId": "5f0c6e1e-6f3b-4a4e-9a55-3c1b2f7d9e10",
+  "eventType": "credential",
+  "requestId": "6926898052c1d9a04b7e0a11",
   "issuerDid": ISSUER,
   "user": USER,
-  "decisionDate": "2025-10-01T10:15:00.000Z",
-  "decision": { "status": "accepted", "date": "2025-10-01T10:15:00.000Z" },
+  "api_version": "2026-05-17",
   "credential": {
-    "credentialId": "68dcf0a1e47c9a7f9241e0c1",
-    "type": "consent",
-    "name": "Data Privacy Policy",
-    "internalId": "7hd83ksla92p"
+    "id": CRED,
+    "resourceType": "DOCUMENT",
+    "status": "ACTIVE",
+    "w3cCredential": {
+      "@context": ["https://www.w3.org/ns/credentials/v2", "https://via.humanos.dev/ns/v1"],
+      "id": CRED,
+      "type": ["VerifiableCredential", "VIAMandate"],
+      "issuer": ISSUER,
+      "validFrom": WHEN,
+      "validUntil": null,
+      "credentialSubject": { "id": USER.id, "mandate": { "grantor": [USER.id], "scope": "humanos.credential.request", "context": { "authorizedDIDs": [ISSUER] } } },
+      "proofs": [{ "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "verificationMethod": `${ISSUER}#key-1`, "created": WHEN, "proofPurpose": "assertionMethod", "proofValue": "z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk" }]
+    },
+    "name": "Service Agreement",
+    "description": "Document to be requested on onboarding",
+    "internalId": "internal-12345",
+    "tags": ["onboarding"],
+    "decisions": [{ "id": "urn:via:decision:0b7e4f7c-2d1a-4c35-8f0e-6a9d2c4b1e77", "contact": "+351912345678", "accepted": true, "decidedAt": WHEN }]
   },
-  "metadata": {
-    "items": [
-      {
-        "itemId": "68dcf0a1e47c9a7f9241e0c2",
-        "consentId": "68c2d5b3ad6376134938a601",
-        "internalId": "7hd83ksla92p",
-        "consentName": "Data Privacy Policy",
-        "text": "By agreeing, you confirm that you have read and understood our Data Privacy Policy, which explains how your personal data will be collected, stored, and used.",
-        "link": "https://example.com/privacy-policy",
-        "required": true,
-        "decisionDate": "2025-10-01T10:15:00.000Z",
-        "rejected": false
-      }
-    ]
-  }
+  "decision": { "action": "accept", "date": WHEN },
+  "internalId": "req_internal_001"
 };
 T["identity"] = {
-  "event": "identity",
-  "api_version": V,
-  "requestId": "0b7e4f7c-2d1a-4c35-8f0e-6a9d2c4b1e77",
+  "eventType": "identity",
+  "requestId": "6926898052c1d9a04b7e0a12",
   "issuerDid": ISSUER,
   "user": USER,
-  "decisionDate": "2025-10-01T10:20:00.000Z",
-  "decision": { "status": "accepted", "date": "2025-10-01T10:20:00.000Z" },
-  "identity": {
-    "kycId": "68dcf2b08bec20beaa53f240",
-    "kycType": "PROFESSIONAL",
-    "verificationStatus": "COMPLETED",
-    "documentsVerified": ["IDENTITY_DOCUMENT", "LIVENESS_CHECK", "FACE_MATCH"],
-    "verificationDate": "2025-10-01T10:20:00.000Z",
-    "identityData": {"fullName":"Rodrigo Carvalheda Duarte da Fonseca Sarroeira","gender":"M","birth":"21-12-2001","docId":"14499760","countryAlpha3":"PRT","expiresAt":"2026-12-23T00:00:00.000Z","issueDate":null,"taxNumber":null,"healthNumber":null,"socialSecurityNumber":null,"photo":null,"height":"1,79","documentDiscriminator":"6ZWS","placeOfBirth":null,"mrzText":null}
-  }
+  "api_version": "2026-05-17",
+  "decision": ID_DECISION,
+  "internalId": "req_internal_001",
+  "identity": IDENTITY
 };
 T["otp-failed"] = {
-  "event": "otp.failed",
-  "api_version": V,
-  "requestId": "9c2d7a51-3e8b-4f60-b1d4-7e5a0c3f8b22",
+  "eventType": "otp.failed",
+  "requestId": "6926898052c1d9a04b7e0a13",
   "issuerDid": ISSUER,
   "user": USER,
-  "decisionDate": "2025-10-01T10:25:00.000Z",
-  "channel": "sms",
-  "destination": "+351*****678",
-  "attempts": 3,
-  "maxAttempts": 3,
-  "reason": "max_attempts_exceeded"
+  "api_version": "2026-05-17",
+  "otp": { "resendEndpoint": "/request/resend/6926898052c1d9a04b7e0a13", "error": OTP_ERROR },
+  "internalId": "req_internal_001"
+};
+T["credential-2026-04-14"] = {
+  "eventType": "credential",
+  "requestId": "6926898052c1d9a04b7e0a14",
+  "issuerDid": ISSUER_OLD,
+  "user": USER_OLD,
+  "decisionDate": WHEN,
+  "action": "reject",
+  "credential": {
+    "id": "6926898052c1d9a04b7e0a15",
+    "resourceType": "DOCUMENT",
+    "status": "REJECTED",
+    "proofs": [{ "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "proofPurpose": "assertionMethod", "verificationMethod": `${ISSUER_OLD}#key-1`, "proofValue": "z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk", "actionType": "REJECT", "actionProof": "0x47f18c9c0c8119fb96582105c9e06a973bc384f0bc842290cbe38cdba2ec669d", "createdAt": WHEN }],
+    "data": [{ "label": "Consent statement", "type": "string", "value": "I consent to the terms and conditions", "hidden": false, "fields": [] }],
+    "name": "Service Agreement",
+    "internalId": "internal-12345"
+  },
+  "internalId": "req_internal_001",
+  "api_version": "2026-04-14"
+};
+T["identity-2026-04-14"] = {
+  "eventType": "identity",
+  "requestId": "6926898052c1d9a04b7e0a16",
+  "issuerDid": ISSUER_OLD,
+  "user": USER_OLD,
+  "decisionDate": WHEN,
+  "identity": IDENTITY,
+  "decision": ID_DECISION,
+  "internalId": "req_internal_001",
+  "api_version": "2026-04-14"
+};
+T["otp-failed-2026-04-14"] = {
+  "eventType": "otp.failed",
+  "requestId": "6926898052c1d9a04b7e0a17",
+  "issuerDid": ISSUER_OLD,
+  "user": USER_OLD,
+  "decisionDate": WHEN,
+  "otp": { "resendEndpoint": "/v1/requests/6926898052c1d9a04b7e0a17/resend", "error": OTP_ERROR },
+  "internalId": "req_internal_001",
+  "api_version": "2026-04-14"
 };
 
 // --- The provider's side ---------------------------------------------------

@@ -128,39 +128,51 @@ test_expect_success 'form-rejected: event process.form.rejected' '
 	oid ev.form-rejected metadata.items.0.itemId
 '
 
-test_expect_success 'credential: the versioned format' '
-	check_sample credential event credential &&
-	[ "$(jfield ev.credential api_version)" = 2025-10-01 ] &&
-	jfield ev.credential requestId | grep -Eqx \
-	    "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}" &&
+# The versioned samples (SPEC section 3): eventType, never event; their
+# complete field lists are checked in t0105-send-versioned.t.
+test_expect_success 'credential: the versioned format, webhook 2026-05-17' '
+	check_sample credential eventType credential &&
+	! jfield ev.credential event >/dev/null &&
+	[ "$(jfield ev.credential api_version)" = 2026-05-17 ] &&
+	oid ev.credential requestId &&
 	jfield ev.credential issuerDid | grep -q "^did:" &&
-	jfield ev.credential user.id >/dev/null &&
-	jfield ev.credential user.did | grep -q "^did:" &&
-	recent ev.credential decisionDate && recent ev.credential decision.date &&
-	jfield ev.credential decision.status | grep -Eqx "accepted|rejected" &&
-	jfield ev.credential credential.type | \
-	    grep -Eqx "consent|form|signature|mandate" &&
-	oid ev.credential metadata.items.0.itemId &&
+	jfield ev.credential user.id | grep -q "^did:" &&
+	jfield ev.credential user.contact >/dev/null &&
+	! jfield ev.credential user.did >/dev/null &&
+	! jfield ev.credential decisionDate >/dev/null &&
+	jfield ev.credential credential.id | grep -Eqx \
+	    "urn:via:credential:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}" &&
+	[ "$(jfield ev.credential credential.resourceType)" = DOCUMENT ] &&
+	jfield ev.credential credential.w3cCredential.proofs.0.type >/dev/null &&
+	[ "$(jfield ev.credential credential.decisions.0.accepted)" = true ] &&
+	recent ev.credential credential.decisions.0.decidedAt &&
+	jfield ev.credential decision.action | grep -Eqx "accept|reject" &&
+	recent ev.credential decision.date &&
 	! jfield ev.credential processId >/dev/null
 '
 
-test_expect_success 'identity: the versioned format, with identity data' '
-	check_sample identity event identity &&
-	[ "$(jfield ev.identity api_version)" = 2025-10-01 ] &&
-	jfield ev.identity requestId >/dev/null &&
-	jfield ev.identity user.did >/dev/null &&
-	recent ev.identity decisionDate &&
-	[ "$(jfield ev.identity identity.identityData.countryAlpha3)" = PRT ]
+test_expect_success 'identity: the versioned format, decision and identity' '
+	check_sample identity eventType identity &&
+	! jfield ev.identity event >/dev/null &&
+	[ "$(jfield ev.identity api_version)" = 2026-05-17 ] &&
+	oid ev.identity requestId &&
+	jfield ev.identity user.id >/dev/null &&
+	[ "$(jfield ev.identity decision.success)" = true ] &&
+	[ "$(jfield ev.identity decision.isFraud)" = false ] &&
+	jfield ev.identity decision.riskScore | grep -Eqx "[0-9]+" &&
+	recent ev.identity decision.date &&
+	[ "$(jfield ev.identity identity.countryAlpha3)" = PRT ]
 '
 
-test_expect_success 'otp-failed: event otp.failed, channel, attempts, reason' '
-	check_sample otp-failed event otp.failed &&
-	[ "$(jfield ev.otp-failed api_version)" = 2025-10-01 ] &&
-	jfield ev.otp-failed channel >/dev/null &&
-	jfield ev.otp-failed attempts | grep -Eqx "[0-9]+" &&
-	jfield ev.otp-failed reason >/dev/null &&
-	jfield ev.otp-failed issuerDid >/dev/null &&
-	recent ev.otp-failed decisionDate
+test_expect_success 'otp-failed: eventType otp.failed, otp.error, resendEndpoint' '
+	check_sample otp-failed eventType otp.failed &&
+	! jfield ev.otp-failed event >/dev/null &&
+	[ "$(jfield ev.otp-failed api_version)" = 2026-05-17 ] &&
+	jfield ev.otp-failed otp.error.code | grep -Eqx "[A-Z_]+" &&
+	jfield ev.otp-failed otp.error.message >/dev/null &&
+	[ "$(jfield ev.otp-failed otp.resendEndpoint)" = \
+	    "/request/resend/$(jfield ev.otp-failed requestId)" ] &&
+	! jfield ev.otp-failed channel >/dev/null
 '
 
 test_expect_success 'two calls make two different events and IVs' '

@@ -33,12 +33,27 @@ test_expect_success '... and refuses a changed, a missing or an extra file' '
 test_expect_success 'the fixtures cover what SPEC section 2 asks' '
 	for n in sample-kyc sample-signature-user sample-signature-professional \
 	    sample-consent sample-form-filled sample-form-rejected \
-	    sample-credential sample-identity sample-otp-failed iv-16 iv-1 \
+	    sample-credential sample-identity sample-otp-failed \
+	    sample-credential-2026-04-14 sample-identity-2026-04-14 \
+	    sample-otp-failed-2026-04-14 iv-16 iv-1 \
 	    iv-64 unicode timestamp-seconds signature-uppercase tampered-body \
 	    tampered-tag wrong-signature-secret wrong-encryption-secret \
 	    wrong-salt tag-12 iv-bad-base64; do
 		grep -qx "$n" "$FIX/MANIFEST" && test -s "$FIX/$n.json" ||
 		    die "no fixture $n" || exit 1
+	done
+'
+
+test_expect_success 'the versioned fixtures have the published shapes' '
+	for v in 2026-05-17 2026-04-14; do
+		for n in credential identity otp-failed; do
+			f=$FIX/sample-$n.json &&
+			if [ $v != 2026-05-17 ]; then f=$FIX/sample-$n-$v.json; fi &&
+			node -e "process.stdout.write(JSON.parse(require(\"fs\")
+			    .readFileSync(process.argv[1])).plaintext)" "$f" |
+			    node "$top_srcdir/t/check-samples.js" $n $v ||
+			    die "$f: not the published $n $v" || exit 1
+		done
 	done
 '
 
