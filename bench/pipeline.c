@@ -196,6 +196,29 @@ run_req_handle(struct req_ctx *ctx)
 	return cpu_now() - t0;
 }
 
+/*
+ * The request counter (req_count), as the front ends call it after each
+ * answer: every 8th a 401, so that it finds slots other than the first.
+ */
+static double
+run_count(struct req_ctx *ctx)
+{
+	struct req_in	 in;
+	struct req_out	 out;
+	double		 t0;
+	size_t		 i;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	t0 = cpu_now();
+	for (i = 0; i < nd; i++) {
+		out.status = i % 8 == 7 ? 401 : 200;
+		out.error = i % 8 == 7 ? "invalid_signature" : NULL;
+		req_count(ctx, &in, &out);
+	}
+	return cpu_now() - t0;
+}
+
 /* The pieces of the pipeline called directly, without the spool. */
 static double
 run_steps(struct profile *p, unsigned char *raw, unsigned char *plain)
@@ -383,7 +406,7 @@ main(int argc, char *argv[])
 	unsigned char		*raw, *plain;
 	const char		*dir;
 	char			 conf[4096], err[CONFIG_ERR_MAX];
-	double			 t_req, t_steps, t[P__COUNT], sum = 0;
+	double			 t_req, t_count, t_steps, t[P__COUNT], sum = 0;
 	FILE			*fp;
 	size_t			 i;
 	int			 k, rows_found = 0;
@@ -426,6 +449,7 @@ main(int argc, char *argv[])
 		fatal("out of memory");
 
 	t_req = run_req_handle(&ctx);
+	t_count = run_count(&ctx);
 	t_steps = run_steps(p, raw, plain);
 	for (k = 0; k < P__COUNT; k++) {
 		t[k] = run_prim(k, p, raw, plain, rows);
@@ -444,6 +468,7 @@ main(int argc, char *argv[])
 	    "deliveries of %zu bytes, one core, CPU time\n", nd,
 	    dv[0].bodylen);
 	report("req_handle (SYNC_NONE spool)", t_req);
+	report("req_count (shared counter, a mixed run)", t_count);
 	report("steps without the spool", t_steps);
 	for (k = 0; k < P__COUNT; k++)
 		report(prim_names[k], t[k]);

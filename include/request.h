@@ -79,6 +79,14 @@ int	req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags,
 void	req_ctx_free(struct req_ctx *ctx);
 
 /*
+ * Count the answer out to in, in the spool of its profile (shared by
+ * every process on the spool, kept across restarts): what humanos-spool
+ * stats prints as humanos_webhook_requests_total.
+ */
+void	req_count(struct req_ctx *ctx, const struct req_in *in,
+	    const struct req_out *out);
+
+/*
  * The root directories of the spools ctx holds open, into fds (room for
  * max): what the sandbox leaves reachable.  Returns how many.
  */

@@ -39,11 +39,36 @@
 #define SPOOL_NAME_MAX	64	/* row file name, with ".json" */
 #define SPOOL_IDS_DIR	".ids"
 #define SPOOL_SEQ_FILE	".seq"
-/* .seq holds two shared counters: the arrival sequence, and the bytes the
-   quarantine holds (counted at start, added to by every writer). */
+/*
+ * SPOOL/.seq: what every process on the spool shares, mapped MAP_SHARED
+ * and changed with atomic operations only (no lock, no system call):
+ * the arrival sequence (row names), the bytes the quarantine holds
+ * (counted at start, added to by every writer), and the responder's
+ * answers counted per profile, status and error (kept across restarts;
+ * read by humanos-spool stats).  A .seq of an older version (8 or 16
+ * bytes) is extended with zeros.
+ */
 #define SPOOL_SEQ_ARRIVAL 0
 #define SPOOL_SEQ_QBYTES 1
-#define SPOOL_SEQ_SIZE	(2 * sizeof(uint64_t))
+#define SPOOL_COUNTERS	1024		/* slots: profiles x answers */
+#define SPOOL_COUNTER_NAME 24		/* profile, error: bytes with NUL */
+#define SPOOL_COUNTER_FREE  0
+#define SPOOL_COUNTER_CLAIM 1		/* being filled in */
+#define SPOOL_COUNTER_READY 2
+
+struct spool_counter {
+	uint32_t	state;		/* SPOOL_COUNTER_* */
+	uint16_t	status;
+	char		profile[SPOOL_COUNTER_NAME];
+	char		error[SPOOL_COUNTER_NAME];	/* "-" on 200 */
+	uint64_t	count;
+};
+
+struct spool_shared {
+	uint64_t	word[8];	/* [SPOOL_SEQ_ARRIVAL], [..QBYTES] */
+	struct spool_counter counter[SPOOL_COUNTERS];
+};
+#define SPOOL_SEQ_SIZE	sizeof(struct spool_shared)
 #define SPOOL_QSCAN_EVERY 60	/* seconds between recounts when full */
 #define SPOOL_RECORD_KEEP (7 * 86400)	/* exactly-once records live at
 					   least this long (SPEC section 7) */
@@ -54,7 +79,8 @@ struct spool {
 	int		 idsfd;
 	int		 tmpfd[RES__COUNT];
 	int		 newfd[RES__COUNT];
-	uint64_t	*seq;		/* shared mapping of SPOOL/.seq */
+	uint64_t	*seq;		/* shared mapping of SPOOL/.seq:
+					   a struct spool_shared */
 	time_t		 qscan;		/* last recount of the quarantine */
 	mode_t		 file_mode;
 	int		 chmod;		/* the umask takes bits of file_mode */
@@ -127,6 +153,14 @@ int	spool_seen(struct spool *sp, const char *key);
 int	spool_quarantine_room(struct spool *sp, unsigned long long max,
 	    size_t need);
 void	spool_quarantine_add(struct spool *sp, size_t n);
+
+/*
+ * Count one answer: status and error (NULL on 200) for profile (names
+ * are cut to SPOOL_COUNTER_NAME - 1 bytes).  Lock-free; a full table
+ * drops the count.  Never fails the request.
+ */
+void	spool_count(struct spool *sp, const char *profile, int status,
+	    const char *error);
 
 /*
  * Whether root is a spool we can write, as the user we run as (for

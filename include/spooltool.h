@@ -197,6 +197,26 @@ int	st_parse_seconds(const char *s, long *ms);
 /* Seconds since the epoch, with microseconds. */
 uint64_t st_now_usec(void);
 
+/* spooltool_requests.c: the responder's answers, counted in SPOOL/.seq. */
+struct st_req {
+	char		 profile[SPOOL_COUNTER_NAME];
+	char		 error[SPOOL_COUNTER_NAME];	/* "-" on 200 */
+	int		 status;
+	uint64_t	 count;
+};
+
+struct st_reqs {
+	struct st_req	*v;		/* sorted: profile, status, error */
+	size_t		 n;
+};
+
+/*
+ * Read the counts of the spool sp into reqs (to be freed).  No .seq yet
+ * is no count.  Returns 0 or -1 (errno).
+ */
+int	st_requests_load(const struct st_spool *sp, struct st_reqs *reqs);
+void	st_requests_free(struct st_reqs *reqs);
+
 /* spooltool_cat.c */
 int	st_ls(const struct st_spool *sp, const struct st_resources *rs);
 int	st_cat(const struct st_spool *sp, const struct st_resources *rs,

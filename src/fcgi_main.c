@@ -419,6 +419,7 @@ worker_loop(void *arg)
 		req_handle(&w->ctx, &in, &out);
 		respond(rq.out, &out);
 		log_request(&in, &out, &start);
+		req_count(&w->ctx, &in, &out);
 		/*
 		 * Read to its end, the request leaves nothing for libfcgi's
 		 * lingering close (shutdown, then wait for the server to hang
@@ -502,6 +503,7 @@ serve_cgi(struct config *cfg)
 	    out.status == 405 ? "Allow: POST\r\n" : "", len, body);
 	fflush(stdout);
 	log_request(&in, &out, &start);
+	req_count(&w.ctx, &in, &out);
 	worker_free(&w);
 	return 0;
 unavailable:

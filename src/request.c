@@ -134,6 +134,39 @@ req_ctx_free(struct req_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 }
 
+void
+req_count(struct req_ctx *ctx, const struct req_in *in,
+    const struct req_out *out)
+{
+	const struct profile	*p = config_profile(ctx->cfg, in->profile);
+	const char		*name;
+	size_t			 i, n;
+
+	if (p != NULL) {
+		if (ctx->spools[p - ctx->cfg->profiles].seq != NULL) {
+			spool_count(&ctx->spools[p - ctx->cfg->profiles],
+			    p->name, out->status, out->error);
+			return;
+		}
+	}
+	/* No usable profile (or its spool is closed): the first spool
+	   open counts it, under the name the location gave, if plain. */
+	name = in->profile != NULL && *in->profile != '\0' ? in->profile :
+	    CONFIG_DEFAULT_PROFILE;
+	for (n = 0; name[n] != '\0'; n++)
+		if (!isalnum((unsigned char)name[n]) &&
+		    strchr("._-", name[n]) == NULL)
+			break;
+	if (name[n] != '\0')
+		name = "?";
+	for (i = 0; i < ctx->cfg->nprofiles; i++)
+		if (ctx->spools[i].seq != NULL) {
+			spool_count(&ctx->spools[i], name, out->status,
+			    out->error);
+			return;
+		}
+}
+
 size_t
 req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max)
 {

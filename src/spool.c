@@ -707,6 +707,77 @@ spool_quarantine_add(struct spool *sp, size_t n)
 		    __ATOMIC_RELAXED);
 }
 
+/* FNV-1a over the key of a counter: where its search starts. */
+static uint32_t
+spool_counter_hash(const char *profile, int status, const char *error)
+{
+	uint32_t	h = 2166136261u;
+	const char	*s;
+
+	for (s = profile; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	h = (h ^ (uint32_t)status) * 16777619u;
+	for (s = error; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int
+spool_counter_is(const struct spool_counter *c, const char *profile,
+    int status, const char *error)
+{
+	return c->status == status &&
+	    strncmp(c->profile, profile, SPOOL_COUNTER_NAME - 1) == 0 &&
+	    strcmp(c->error, error) == 0;
+}
+
+void
+spool_count(struct spool *sp, const char *profile, int status,
+    const char *error)
+{
+	struct spool_counter	*c;
+	uint32_t		 i, h, state, spins;
+
+	if (sp->seq == NULL)
+		return;
+	if (error == NULL)
+		error = "-";
+	h = spool_counter_hash(profile, status, error);
+	for (i = 0; i < SPOOL_COUNTERS; i++) {
+		c = &((struct spool_shared *)sp->seq)->counter[(h + i) %
+		    SPOOL_COUNTERS];
+		state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+		if (state == SPOOL_COUNTER_FREE) {
+			uint32_t free_ = SPOOL_COUNTER_FREE;
+
+			if (__atomic_compare_exchange_n(&c->state, &free_,
+			    SPOOL_COUNTER_CLAIM, 0, __ATOMIC_ACQ_REL,
+			    __ATOMIC_ACQUIRE)) {
+				c->status = (uint16_t)status;
+				snprintf(c->profile, sizeof(c->profile), "%s",
+				    profile);
+				snprintf(c->error, sizeof(c->error), "%s",
+				    error);
+				__atomic_store_n(&c->count, 1,
+				    __ATOMIC_RELAXED);
+				__atomic_store_n(&c->state,
+				    SPOOL_COUNTER_READY, __ATOMIC_RELEASE);
+				return;
+			}
+			state = free_;
+		}
+		/* Another process is filling this slot in: a moment. */
+		for (spins = 0; state == SPOOL_COUNTER_CLAIM && spins < 1000;
+		    spins++)
+			state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+		if (state == SPOOL_COUNTER_READY &&
+		    spool_counter_is(c, profile, status, error)) {
+			__atomic_add_fetch(&c->count, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
 int
 spool_seen(struct spool *sp, const char *key)
 {

@@ -168,27 +168,87 @@ st_stats_prom(const struct st_spool *sps, const struct st_counts *c,
 		}
 }
 
+/* The responder's answers: a table, or humanos_webhook_requests_total. */
+static void
+st_requests_print(const struct st_spool *sp, const struct st_reqs *q,
+    int prometheus, int several)
+{
+	size_t	i;
+
+	if (!prometheus) {
+		printf("\n%-24s %6s %-24s %12s\n", "profile", "status",
+		    "error", "requests");
+		for (i = 0; i < q->n; i++)
+			printf("%-24s %6d %-24s %12llu\n", q->v[i].profile,
+			    q->v[i].status, q->v[i].error,
+			    (unsigned long long)q->v[i].count);
+		return;
+	}
+	for (i = 0; i < q->n; i++) {
+		fputs("humanos_webhook_requests_total{profile=\"", stdout);
+		st_prom_label(q->v[i].profile);
+		printf("\",status=\"%d\",error=\"", q->v[i].status);
+		st_prom_label(strcmp(q->v[i].error, "-") == 0 ? "" :
+		    q->v[i].error);
+		putchar('"');
+		if (several) {
+			fputs(",spool=\"", stdout);
+			st_prom_label(sp->root);
+			putchar('"');
+		}
+		printf("} %llu\n", (unsigned long long)q->v[i].count);
+	}
+}
+
 int
 st_stats(struct st_spool *sps, size_t nsp, int prometheus)
 {
 	struct st_counts	*c;
+	struct st_reqs		*q;
 	uint64_t		 now;
 	size_t			 i;
 	int			 rc = 0;
 
-	if ((c = calloc(nsp, sizeof(*c))) == NULL)
+	if ((c = calloc(nsp, sizeof(*c))) == NULL ||
+	    (q = calloc(nsp, sizeof(*q))) == NULL) {
+		free(c);
 		return EX_OSERR;
-	for (i = 0; i < nsp; i++)
+	}
+	for (i = 0; i < nsp; i++) {
 		if (st_count(&sps[i], &c[i]) == -1) {
-			free(c);
-			return EX_TEMPFAIL;	/* no half-true figures */
+			rc = EX_TEMPFAIL;	/* no half-true figures */
+			goto done;
 		}
+		if (st_requests_load(&sps[i], &q[i]) == -1) {
+			char	v[HWLOG_VAL_MAX], e[HWLOG_VAL_MAX];
+
+			hwlog("op=stats spool=%s file=%s result=error "
+			    "error=%s", hwlog_val(sps[i].root, v, sizeof(v)),
+			    SPOOL_SEQ_FILE, hwlog_val(strerror(errno), e,
+			    sizeof(e)));
+			rc = EX_TEMPFAIL;
+			goto done;
+		}
+	}
 	now = st_now_usec();
-	if (prometheus)
+	if (prometheus) {
 		st_stats_prom(sps, c, nsp, now);
-	else
+		printf("# HELP humanos_webhook_requests_total Answers of the "
+		    "responder, by profile, status and error code (kept "
+		    "across restarts).\n"
+		    "# TYPE humanos_webhook_requests_total counter\n");
+	} else
 		for (i = 0; i < nsp; i++)
 			st_stats_text(&sps[i], &c[i], now, nsp > 1);
+	for (i = 0; i < nsp; i++) {
+		if (!prometheus && nsp > 1)
+			printf("\n# requests, spool %s", sps[i].root);
+		st_requests_print(&sps[i], &q[i], prometheus, nsp > 1);
+	}
+done:
+	for (i = 0; i < nsp; i++)
+		st_requests_free(&q[i]);
+	free(q);
 	free(c);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = EX_IOERR;

@@ -33,7 +33,10 @@ test_expect_success 'setup: a spool with known figures' '
 
 test_expect_success 'stats: rows per resource and state, exact' '
 	"$HW_SPOOL" -d "$S" stats >out &&
-	awk "{ print \$1, \$2, \$3, \$4 }" out >got &&
+	sed -n 1,9p out | awk "{ print \$1, \$2, \$3, \$4 }" >got &&
+	sed -n 10,11p out >req &&
+	printf "\n%-24s %6s %-24s %12s\n" profile status error requests >want &&
+	test_cmp want req && test "$(wc -l <out)" -eq 11 &&
 	cat >expect <<-\EOT &&
 	resource waiting done failed
 	kyc 2 2 1
@@ -86,7 +89,7 @@ test_expect_success 'stats over a config: every distinct spool, labelled' '
 	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\",spool=\"$S\"} 2" prom2 &&
 	grep -x "humanos_spool_rows{resource=\"kyc\",state=\"waiting\",spool=\"$TRASH/spool2\"} 0" prom2 &&
 	test "$(grep -c "^humanos_spool_rows{" prom2)" -eq 48 &&
-	test "$(grep -c "^# TYPE" prom2)" -eq 2 &&
+	test "$(grep -c "^# TYPE" prom2)" -eq 3 &&
 	"$HW_SPOOL" -c conf stats >out2 &&
 	grep -x "# spool $S" out2 && grep -x "# spool $TRASH/spool2" out2 &&
 	"$HW_SPOOL" -c conf --profile b stats --prometheus >prom3 &&
