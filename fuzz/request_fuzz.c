@@ -24,8 +24,11 @@
  *     answer's id (the SHA-256 of the plaintext), created with file_mode,
  *     and an exactly-once record; a duplicate adds no row;
  *   - stale_timestamp, decrypt_failed and invalid_event leave one
- *     quarantine row (none for a duplicate) holding the raw body and
- *     nothing decrypted;
+ *     quarantine row (none for a duplicate) holding the raw body (or,
+ *     over quarantine_max, its size and hash only) and nothing
+ *     decrypted; a stale delivery older than the exactly-once retention
+ *     leaves nothing; a stale one whose event was spooled is a 200
+ *     duplicate;
  *   - tmp/ is left empty; the same delivery twice is a duplicate.
  */
 #include <sys/stat.h>
@@ -166,7 +169,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "file_mode = %04o\n", fz_spool, FZ_MAX_BODY, FZ_FILE_MODE,
 	    fz_sig_secret[0], fz_sig_secret[1], fz_enc_secret[0], fz_salt[0],
 	    fz_enc_secret[1], fz_salt[1], FZ_ALT_MAX_BODY, FZ_ALT_MODE);
-	if (fclose(fp) != 0)
+	if (fclose(fp) != 0 || chmod(conf, 0600) == -1)
 		abort();
 	if (config_load(conf, &fz_cfg, err, sizeof(err)) == -1 ||
 	    config_prepare(&fz_cfg, err, sizeof(err)) == -1 ||
@@ -303,11 +306,24 @@ fz_check_quarantine(struct json_object *o, const struct req_in *in,
 {
 	static const char *const keys[] = { "id", "received_at", "resource",
 	    "reason", "status", "profile", "location", "delivery_timestamp",
-	    "headers", "body_base64", NULL };
-	struct json_object	*b;
+	    "headers", "body_bytes", "body_base64", NULL };
+	static const char *const cut[] = { "id", "received_at", "resource",
+	    "reason", "status", "profile", "location", "delivery_timestamp",
+	    "headers", "body_bytes", "body_kept", NULL };
+	struct json_object	*b, *n;
 	unsigned char		*raw;
 	size_t			 len, rawlen;
 
+	if (!json_object_object_get_ex(o, "body_bytes", &n) ||
+	    json_object_get_int64(n) != (int64_t)in->bodylen)
+		fz_fail("quarantine row without the body's size", out);
+	/* Over quarantine_max: the size and the id (its hash) only. */
+	if (fz_keys(o, cut)) {
+		if (!json_object_object_get_ex(o, "body_kept", &b) ||
+		    json_object_get_boolean(b))
+			fz_fail("quarantine stub says it kept the body", out);
+		return;
+	}
 	if (!fz_keys(o, keys) ||
 	    !json_object_object_get_ex(o, "body_base64", &b))
 		fz_fail("quarantine row has other fields", out);
@@ -384,7 +400,8 @@ fz_check_status(const struct req_out *out)
 		{ 200, NULL }, { 400, "malformed_body" },
 		{ 401, "missing_signature" }, { 401, "invalid_signature" },
 		{ 401, "missing_timestamp" }, { 401, "stale_timestamp" },
-		{ 405, "method_not_allowed" }, { 413, "payload_too_large" },
+		{ 405, "method_not_allowed" }, { 408, "body_timeout" },
+		{ 413, "payload_too_large" },
 		{ 415, "unsupported_media_type" }, { 422, "invalid_event" },
 		{ 500, "decrypt_failed" }, { 500, "unknown_profile" },
 		{ 503, "spool_unavailable" }
@@ -412,6 +429,17 @@ fz_check_response(const struct req_out *out)
 	if ((o = json_tokener_parse(buf)) == NULL)
 		fz_fail("response is not JSON", out);
 	json_object_put(o);
+}
+
+/* Whether in's timestamp is older than the exactly-once retention. */
+static int
+fz_too_old(const struct req_in *in)
+{
+	int64_t	when;
+
+	return in->timestamp != NULL &&
+	    req_parse_timestamp(in->timestamp, &when) == 0 &&
+	    fz_ctx.now_ms() - when > (int64_t)SPOOL_RECORD_KEEP * 1000;
 }
 
 /* One delivery and every invariant about what it left behind. */
@@ -448,6 +476,11 @@ fz_deliver(const struct req_in *in, const uint8_t *plain, size_t plainlen,
 		fz_check_row(in, out, event_resource_name(out->res),
 		    alt ? FZ_ALT_MODE : FZ_FILE_MODE);
 		fz_records += !out->duplicate;
+	} else if (strcmp(e, "stale_timestamp") == 0 && fz_too_old(in)) {
+		/* Older than the exactly-once retention: never kept. */
+		if (wrote || out->has_res)
+			fz_fail("a delivery older than the retention was kept",
+			    out);
 	} else if (strcmp(e, "stale_timestamp") == 0 ||
 	    strcmp(e, "decrypt_failed") == 0 ||
 	    strcmp(e, "invalid_event") == 0) {
