@@ -1,6 +1,6 @@
 /*
  * t/crypto.c: the crypto modules (b64, sig, kdf, aead) against the
- * fixtures t/mkfixtures.js made with Node's crypto, the provider's way,
+ * fixtures t/helper/mkfixtures.js made with Node's crypto, the provider's way,
  * and against known answers and edge cases.
  */
 #include <errno.h>

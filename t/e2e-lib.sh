@@ -17,7 +17,7 @@
 # given to e2e_setup: never root, so that a chmod'ed spool is unwritable.
 
 E2E_DEPLOY="$top_srcdir/deploy"
-E2E_JS="$top_srcdir/t/e2e-lib.js"
+E2E_JS="$top_srcdir/t/helper/e2e-lib.js"
 E2E_WEB_USER=www-data
 E2E_WEB_GROUP=www-data
 E2E_HW_USER=nobody
@@ -364,7 +364,8 @@ e2e_status_suite() {
 	test_expect_success 'spool unwritable: 503 spool_unavailable, nothing left; the retry lands' '
 		e2e_event kyc unw.json && e2e_snapshot $S snap &&
 		chmod 0555 $S/kyc/tmp &&
-		e2e_deliver unw.json /webhook/kyc; chmod 0755 $S/kyc/tmp &&
+		{ e2e_deliver unw.json /webhook/kyc; st=$?;
+		  chmod 0755 $S/kyc/tmp && test $st = 0; } &&
 		test "$E2E_STATUS" = 503 && grep -q "\"spool_unavailable\"" unw.json.out &&
 		e2e_unchanged $S snap &&
 		e2e_deliver unw.json /webhook/kyc && test "$E2E_STATUS" = 200 &&
@@ -410,7 +411,8 @@ e2e_wait_sock() { wait_for test -S "$1"; }
 
 # e2e_nginx_start PORT: nginx running deploy/nginx/site.conf, which
 # includes deploy/nginx/humanos-webhook.conf, plus a copy of that snippet
-# under /b/ with HUMANOS_PROFILE b uncommented, passing to $E2E_SOCK.
+# under /b/ with HUMANOS_PROFILE b uncommented, passing to $E2E_SOCK (the
+# copy without the snippet's server-level body limits: one per server).
 e2e_nginx_start() {
 	E2E_PORT=$1
 	e2e_n=$TRASH/nginx
@@ -422,6 +424,7 @@ e2e_nginx_start() {
 	sed -e 's|^location = /webhook|location = /b/webhook|' \
 	    -e 's|#fastcgi_param HUMANOS_PROFILE default;|fastcgi_param HUMANOS_PROFILE b;|' \
 	    -e '/^location @humanos_webhook_413/,/^}/d' \
+	    -e '/^client_\(max_body\|body_buffer\)_size /d' \
 	    "$e2e_n/humanos-webhook.conf" >"$e2e_n/humanos-webhook-b.conf"
 	grep -q 'HUMANOS_PROFILE b;' "$e2e_n/humanos-webhook-b.conf" || return 1
 	e2e_template "$E2E_DEPLOY/nginx/site.conf" |

@@ -7,6 +7,11 @@
 #   '
 #   test_done
 #
+# The script (second argument) must be one &&-chain: a command not chained
+# to the next is a "broken &&-chain" and fails the case without running it
+# (test_chain_ok_ below).  A failing case prints its script and the tail of
+# its output.
+#
 # Each test script runs in its own throwaway directory ($TRASH), removed at
 # the end unless the script failed or $HW_KEEP_TRASH is set.  Processes a
 # test starts are registered with test_cleanup_pid and killed at exit.
@@ -55,17 +60,56 @@ test_at_exit() {
 trap test_at_exit EXIT
 trap 'exit 130' INT TERM
 
-# test_expect_success NAME SCRIPT: one named expectation.
+LF='
+'
+# File descriptor 9: the lib's own diagnostics (test_expect_code), which
+# go to the case's output even when the command's stderr is redirected.
+exec 9>&2
+
+# test_chain_ok_ SCRIPT: every command of SCRIPT is joined to the next by
+# && (git's chain lint).  SCRIPT runs behind a failing sentinel, with the
+# exit status echoed after it:
+#     (exit 117) && SCRIPT
+#     echo OK-$?
+# When every command is chained, the sentinel's failure skips all of SCRIPT
+# and the echo says OK-117.  A command after a break (";", a newline without
+# &&) runs and sets $? to its own status, and a run-away here-doc swallows
+# the echo: either way no OK-117.  Compound commands (if, for, while, case,
+# { }, ( )) are skipped whole, so inside them, chain with && or end each
+# command with "|| return 1".  At the top level, "|| die MESSAGE" may end a
+# command (die returns 117 here, so the sentinel passes through it); any
+# other top-level "||" runs behind the failed sentinel and breaks the
+# check: put it in a group, { cmd || other; }.  The run happens in a
+# subshell with no output, so only a broken case (which then fails without
+# running) can leave traces.
+test_chain_ok_() {
+	test_chain_file_="$TRASH/.chain.$test_count"
+	rm -f "$test_chain_file_"
+	(die() { return 117; }
+	eval "(exit 117) && $1${LF}${LF}echo OK-\$? >\"\$test_chain_file_\"") \
+	    >/dev/null 2>&1 </dev/null
+	test "$(cat "$test_chain_file_" 2>/dev/null)" = OK-117
+}
+
+# test_expect_success NAME SCRIPT: one named expectation.  SCRIPT must be a
+# single &&-chain (test_chain_ok_): the shell does not stop at a failing
+# command on its own ("set -e" does not work inside a condition), so a
+# command that is not chained could fail unnoticed.  A failing case prints
+# its script, then the tail of its output.
 test_expect_success() {
 	test_count=$((test_count + 1))
 	test_out="$TRASH/.out.$test_count"
-	if (set -e; eval "$2") >"$test_out" 2>&1; then
+	if ! test_chain_ok_ "$2"; then
+		echo "broken &&-chain or run-away here-doc" >"$test_out"
+	elif (eval "$2") >"$test_out" 2>&1 9>&1; then
 		echo "ok $test_count - $1"
-	else
-		test_failures=$((test_failures + 1))
-		echo "not ok $test_count - $1"
-		sed 's/^/#   /' "$test_out" | tail -n 40
+		return 0
 	fi
+	test_failures=$((test_failures + 1))
+	echo "not ok $test_count - $1"
+	printf '%s\n' "$2" |
+	    sed '1{/^[[:space:]]*$/d;}; ${/^[[:space:]]*$/d;}; s/^/#	/'
+	sed 's/^/#   /' "$test_out" | tail -n 40
 }
 
 # test_expect_failure is deliberately absent: a known failure is a failure.
@@ -107,12 +151,13 @@ wait_for() {
 		sleep 0.1
 	done
 }
-# test_expect_code N CMD...: CMD exits with status N (and nothing else).
+# test_expect_code N CMD...: CMD exits with status N (and nothing else);
+# otherwise it says so on fd 9, the case's output, whatever CMD's redirections.
 test_expect_code() {
 	want=$1
 	shift
 	if "$@"; then got=0; else got=$?; fi
 	[ "$got" -eq "$want" ] && return 0
-	echo "test_expect_code: wanted exit $want, got $got: $*" >&2
+	echo "test_expect_code: wanted exit $want, got $got: $*" >&9
 	return 1
 }

@@ -9,7 +9,7 @@ command -v strace >/dev/null || skip_all "strace is not installed"
 # LeakSanitizer cannot run under ptrace (sanitizer builds).
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 export ASAN_OPTIONS
-SPOOLPUT="$top_builddir/t/spoolput"
+SPOOLPUT="$top_builddir/t/helper/spoolput"
 ROW='{"id":"k","payload":{"name":"complete row"}}'
 KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 
@@ -25,6 +25,14 @@ test_expect_success 'a clean run shows the steps of a write' '
 '
 base=$(cat base 2>/dev/null || echo 0)
 
+# crash_put CALL N: the put of ROW under KEY into s/sp, SIGKILLed (by strace)
+# just before its Nth CALL; exits 137 when the kill happened.
+crash_put() {
+	echo "$ROW" |
+	    strace -f -o /dev/null -e inject=$1:signal=KILL:when=$2 \
+	    "$SPOOLPUT" s/sp kyc $KEY
+}
+
 # name:strace-injection:whether the record exists once it happened
 for point in \
 	"before-write:writev:1" \
@@ -39,7 +47,7 @@ do
 	name=${point%%:*}; rest=${point#*:}; call=${rest%%:*}; when=${rest#*:}
 	test_expect_success "crash $name: no partial row, then exactly one row" "
 		rm -rf s && mkdir s &&
-		echo '$ROW' | strace -f -o /dev/null -e inject=$call:signal=KILL:when=$when \"\$SPOOLPUT\" s/sp kyc $KEY >out1 2>&1 || true &&
+		test_expect_code 137 crash_put $call $when >out1 2>&1 &&
 		! grep -q '^written' out1 &&
 		n=\$(count_files s/sp/kyc/new) &&
 		if [ \"\$n\" = 1 ]; then test \"\$(cat s/sp/kyc/new/*)\" = '$ROW'; else test \"\$n\" = 0; fi &&
@@ -57,7 +65,7 @@ done
 
 test_expect_success 'a crash after the link is finished by the next start' '
 	rm -rf s && mkdir s &&
-	echo "$ROW" | strace -f -o /dev/null -e inject=renameat:signal=KILL:when=1 "$SPOOLPUT" s/sp kyc $KEY >/dev/null 2>&1 || true &&
+	test_expect_code 137 crash_put renameat 1 >/dev/null 2>&1 &&
 	test $(count_files s/sp/kyc/tmp) = 1 &&
 	test $(count_files s/sp/kyc/new) = 0 &&
 	echo "{}" | "$SPOOLPUT" s/sp kyc 00ff >out &&

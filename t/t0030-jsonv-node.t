@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"
 
 command -v node >/dev/null || skip_all "node not installed"
-CHECK=$top_builddir/t/jsonv-check
+CHECK=$top_builddir/t/helper/jsonv-check
 
 # cases: one "HEX VERDICT" line each, VERDICT from JSON.parse; seeded, so
 # every run tries the same texts.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t0100-send: humanos-send builds deliveries a Node receiver written the
-# provider's way (t/verify-delivery.js) accepts, with fresh events, and its
-# options and errors behave as SPEC section 9 says.
+# provider's way (t/helper/verify-delivery.js) accepts, with fresh events,
+# and its options and errors behave as SPEC section 9 says.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"
 
 command -v node >/dev/null 2>&1 || skip_all "node is not installed"
@@ -10,7 +10,7 @@ command -v node >/dev/null 2>&1 || skip_all "node is not installed"
 SIG='whsec_t0100 signature secret'
 ENC='q83vEjRWeJ0zj9bTgVXN/UK+3pfQ1RYvnnJq8UtTx0E='
 SALT='t0100-salt'
-VERIFY="$top_srcdir/t/verify-delivery.js"
+VERIFY="$top_srcdir/t/helper/verify-delivery.js"
 
 send() {
 	"$HW_SEND" --signature-secret "$SIG" --encryption-secret "$ENC" \
@@ -33,12 +33,10 @@ jfield() {
 		console.log(typeof v === "string" ? v : JSON.stringify(v));
 	' "$1" "$2"
 }
-# expect_exit CODE CMD...: CMD exits with CODE (stderr in ./err).
+# expect_exit CODE CMD...: CMD exits with CODE (stdout in ./out, stderr in
+# ./err, shown when it does not).
 expect_exit() {
-	want=$1
-	shift
-	"$@" >out 2>err && got=0 || got=$?
-	[ "$got" = "$want" ] || { cat err; die "exit $got, want $want: $*"; }
+	test_expect_code "$@" >out 2>err || { cat err; return 1; }
 }
 # recent FILE PATH: the ISO date at PATH is within a minute of now.
 recent() {

@@ -1,12 +1,13 @@
 #!/bin/sh
 # t0101-fixtures: the committed crypto fixtures are exactly what
-# t/mkfixtures.js makes, and t/verify-delivery.js (the oracle of t0100)
+# t/helper/mkfixtures.js makes, and t/helper/verify-delivery.js (the oracle
+# of t0100)
 # agrees with every one of them, refusals included.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"
 
 command -v node >/dev/null 2>&1 || skip_all "node is not installed"
 FIX="$top_srcdir/t/fixtures"
-MK="$top_srcdir/t/mkfixtures.js"
+MK="$top_srcdir/t/helper/mkfixtures.js"
 
 test_expect_success 'mkfixtures.js reproduces t/fixtures byte for byte' '
 	node "$MK" --out fx &&
@@ -51,14 +52,14 @@ test_expect_success 'the versioned fixtures have the published shapes' '
 			if [ $v != 2026-05-17 ]; then f=$FIX/sample-$n-$v.json; fi &&
 			node -e "process.stdout.write(JSON.parse(require(\"fs\")
 			    .readFileSync(process.argv[1])).plaintext)" "$f" |
-			    node "$top_srcdir/t/check-samples.js" $n $v ||
+			    node "$top_srcdir/t/helper/check-samples.js" $n $v ||
 			    die "$f: not the published $n $v" || exit 1
 		done
 	done
 '
 
 test_expect_success 'verify-delivery.js agrees with every fixture' '
-	node - "$FIX" "$top_srcdir/t/verify-delivery.js" <<-\EOF
+	node - "$FIX" "$top_srcdir/t/helper/verify-delivery.js" <<-\EOF
 	const fs = require("fs"), cp = require("child_process");
 	const [dir, verifier] = process.argv.slice(2);
 	let bad = 0;

@@ -2,9 +2,9 @@
 # t0105-send-versioned: humanos-send's credential, identity and otp-failed
 # samples are exactly the provider's versioned shapes (SPEC sections 3 and
 # 9), in webhook version 2026-05-17 by default and 2026-04-14 on request,
-# as an independent Node check (t/check-samples.js, field lists written
+# as an independent Node check (t/helper/check-samples.js, field lists written
 # from the SPEC) sees them after decrypting them the provider's way
-# (t/verify-delivery.js); the responder spools them under their resource,
+# (t/helper/verify-delivery.js); the responder spools them under their resource,
 # and humanos-spool cat fills its columns from both formats (SPEC section 8).
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"
 
@@ -15,8 +15,8 @@ command -v node >/dev/null 2>&1 || skip_all "node is not installed"
 SIG='whsec_t0105 signature secret'
 ENC='q83vEjRWeJ0zj9bTgVXN/UK+3pfQ1RYvnnJq8UtTx0E='
 SALT='t0105-salt'
-VERIFY="$top_srcdir/t/verify-delivery.js"
-CHECK="$top_srcdir/t/check-samples.js"
+VERIFY="$top_srcdir/t/helper/verify-delivery.js"
+CHECK="$top_srcdir/t/helper/check-samples.js"
 S="$TRASH/spool"
 VERSIONED="credential identity otp-failed"
 
@@ -55,12 +55,10 @@ recent() {
 			process.exit(1);
 	' "$1" "$2" || die "$2 of $1 is not now"
 }
-# expect_exit CODE CMD...: CMD exits with CODE (stderr in ./err).
+# expect_exit CODE CMD...: CMD exits with CODE (stdout in ./out, stderr in
+# ./err, shown when it does not).
 expect_exit() {
-	want=$1
-	shift
-	"$@" >out 2>err && got=0 || got=$?
-	[ "$got" = "$want" ] || { cat err; die "exit $got, want $want: $*"; }
+	test_expect_code "$@" >out 2>err || { cat err; return 1; }
 }
 
 test_expect_success 'credential --print: eventType and the published fields' '

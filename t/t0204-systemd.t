@@ -34,7 +34,10 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 		done &&
 		(cd units && systemd-analyze verify --man=no ./humanos-webhook.socket \
 		    ./humanos-webhook.service ./humanos-webhook-listen.service) \
-		    >verify.out 2>&1; cat verify.out; test ! -s verify.out
+		    >verify.out 2>&1 ||
+		    die "systemd-analyze verify failed: $(cat verify.out)" &&
+		cat verify.out &&
+		test ! -s verify.out
 	'
 else
 	test_skip 'systemd-analyze verify' 'systemd-analyze is not installed'

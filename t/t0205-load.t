@@ -65,15 +65,16 @@ test_expect_success "$N more deliveries are prepared" '
 	prepare kill
 '
 test_expect_success 'workers SIGKILLed during the load: each 200 has its row' '
-	send kill $(seq 0 $((N - 1))) &
-	sender=$!
+	{ send kill $(seq 0 $((N - 1))) & } &&
+	sender=$! &&
 	: >killed &&
 	for k in 1 2 3 4 5; do
-		sleep 0.3
-		victim=$(e2e_children $HW_PID | head -n 1)
-		test -n "$victim" && kill -KILL $victim && echo $victim >>killed
-	done
-	wait $sender
+		sleep 0.3 &&
+		victim=$(e2e_children $HW_PID | head -n 1) &&
+		{ test -n "$victim" && kill -KILL $victim &&
+		  echo $victim >>killed || :; } || exit 1
+	done &&
+	{ wait $sender || echo "the sender: exit $?"; } &&
 	echo "killed: $(tr "\n" " " <killed)" &&
 	test "$(wc -l <killed)" -ge 3 &&
 	test "$(wc -l <kill.codes)" = $N &&

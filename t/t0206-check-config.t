@@ -33,9 +33,7 @@ conf_mode() {
 }
 # test_must_fail_78 CMD...: CMD exits with EX_CONFIG (78); stderr in err.
 test_must_fail_78() {
-	rc=0
-	"$@" >out 2>err || rc=$?
-	test "$rc" = 78 || { echo "exit status $rc, not 78"; cat err; return 1; }
+	test_expect_code 78 "$@" >out 2>err || { cat err; return 1; }
 }
 
 test_expect_success 'a valid configuration: exit 0, OK' '

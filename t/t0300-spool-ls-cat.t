@@ -2,7 +2,7 @@
 # humanos-spool ls and cat: order, strict names, formats, escaping.
 . "$top_srcdir/t/lib.sh"
 
-MKROW="$top_builddir/t/mkrow"
+MKROW="$top_builddir/t/helper/mkrow"
 S="$TRASH/spool"
 S2="$TRASH/spool2"
 ID1=1111111111111111111111111111111111111111111111111111111111111111
@@ -144,31 +144,27 @@ test_expect_success 'rows from the real writer: cat --format tsv matches the row
 '
 
 test_expect_success 'a bad resource name is a usage error (64)' '
-	rc=0; "$HW_SPOOL" -d "$S" ls kyc nope 2>err || rc=$? &&
-	test $rc -eq 64 && grep "unknown resource" err &&
-	rc=0; "$HW_SPOOL" -d "$S" cat --format tsv ../kyc 2>err || rc=$? &&
-	test $rc -eq 64 &&
-	rc=0; "$HW_SPOOL" -d "$S" cat --format xml 2>err || rc=$? &&
-	test $rc -eq 64 &&
-	rc=0; "$HW_SPOOL" -d "$S" cat --items 2>err || rc=$? &&
-	test $rc -eq 64 &&
-	rc=0; "$HW_SPOOL" -d "$S" frobnicate 2>err || rc=$? &&
-	test $rc -eq 64
+	test_expect_code 64 "$HW_SPOOL" -d "$S" ls kyc nope 2>err &&
+	grep "unknown resource" err &&
+	test_expect_code 64 "$HW_SPOOL" -d "$S" cat --format tsv ../kyc 2>err &&
+	test_expect_code 64 "$HW_SPOOL" -d "$S" cat --format xml 2>err &&
+	test_expect_code 64 "$HW_SPOOL" -d "$S" cat --items 2>err &&
+	test_expect_code 64 "$HW_SPOOL" -d "$S" frobnicate 2>err
 '
 
 test_expect_success 'a missing spool or a directory that is no spool: 66' '
-	rc=0; "$HW_SPOOL" -d "$TRASH/nope" ls 2>err || rc=$? &&
-	test $rc -eq 66 && grep nope err &&
+	test_expect_code 66 "$HW_SPOOL" -d "$TRASH/nope" ls 2>err &&
+	grep nope err &&
 	mkdir empty &&
-	rc=0; "$HW_SPOOL" -d empty cat 2>err || rc=$? &&
-	test $rc -eq 66 && grep "not a spool" err
+	test_expect_code 66 "$HW_SPOOL" -d empty cat 2>err &&
+	grep "not a spool" err
 '
 
 test_expect_success '--help and --version' '
 	"$HW_SPOOL" --help >out && grep "usage: humanos-spool" out &&
 	grep replay out &&
 	"$HW_SPOOL" --version >out && grep "^humanos-spool [0-9]" out &&
-	rc=0; "$HW_SPOOL" 2>err || rc=$? && test $rc -eq 64
+	test_expect_code 64 "$HW_SPOOL" 2>err
 '
 
 write_config() {
@@ -184,11 +180,10 @@ test_expect_success '-c CONFIG finds the spool; -c and -d exclude each other' '
 	test_cmp expect out &&
 	HUMANOS_WEBHOOK_CONFIG=conf "$HW_SPOOL" ls >out &&
 	test_cmp expect out &&
-	rc=0; "$HW_SPOOL" -c conf -d "$S" ls 2>err || rc=$? &&
-	test $rc -eq 64 &&
+	test_expect_code 64 "$HW_SPOOL" -c conf -d "$S" ls 2>err &&
 	echo "bogus_key = 1" >>conf &&
-	rc=0; "$HW_SPOOL" -c conf ls 2>err || rc=$? &&
-	test $rc -eq 78 && grep "conf:5: unknown key" err
+	test_expect_code 78 "$HW_SPOOL" -c conf ls 2>err &&
+	grep "conf:5: unknown key" err
 '
 
 test_expect_success 'profiles: top level spool by default, --profile picks one' '
@@ -198,8 +193,7 @@ test_expect_success 'profiles: top level spool by default, --profile picks one' 
 	"$HW_SPOOL" -d "$S" ls >expect && test_cmp expect out &&
 	"$HW_SPOOL" -c multi --profile other ls >out &&
 	"$HW_SPOOL" -d "$S2" ls >expect && test_cmp expect out &&
-	rc=0; "$HW_SPOOL" -c multi --profile nope ls 2>err || rc=$? &&
-	test $rc -eq 64
+	test_expect_code 64 "$HW_SPOOL" -c multi --profile nope ls 2>err
 '
 
 test_expect_success 'profiles without a top-level spool_dir: --profile needed' '
@@ -207,8 +201,8 @@ test_expect_success 'profiles without a top-level spool_dir: --profile needed' '
 	    "encryption_secret = ZW5jcnlwdGlvbnNlY3JldA==" \
 	    "encryption_salt = salt" "[profile a]" "spool_dir = $S" \
 	    "[profile b]" "spool_dir = $S2" >split && chmod 600 split &&
-	rc=0; "$HW_SPOOL" -c split ls 2>err || rc=$? &&
-	test $rc -eq 64 && grep -- "--profile" err &&
+	test_expect_code 64 "$HW_SPOOL" -c split ls 2>err &&
+	grep -- "--profile" err &&
 	"$HW_SPOOL" -c split --profile b ls >out &&
 	"$HW_SPOOL" -d "$S2" ls >expect && test_cmp expect out
 '

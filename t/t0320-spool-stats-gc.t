@@ -2,7 +2,7 @@
 # humanos-spool stats (text and Prometheus) and gc.
 . "$top_srcdir/t/lib.sh"
 
-MKROW="$top_builddir/t/mkrow"
+MKROW="$top_builddir/t/helper/mkrow"
 S="$TRASH/spool"
 
 ev() { printf '{"event":"%s","n":"%s"}\n' "$1" "$2"; }

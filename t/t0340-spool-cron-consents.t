@@ -3,7 +3,7 @@
 # names real commands.
 . "$top_srcdir/t/lib.sh"
 
-MKROW="$top_builddir/t/mkrow"
+MKROW="$top_builddir/t/helper/mkrow"
 S="$TRASH/spool"
 CRON="$top_srcdir/deploy/cron"
 HUMANOS_SPOOL="$HW_SPOOL"

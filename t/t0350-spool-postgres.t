@@ -3,7 +3,7 @@
 # cluster (Unix socket only), driven by humanos-spool run.
 . "$top_srcdir/t/lib.sh"
 
-MKROW="$top_builddir/t/mkrow"
+MKROW="$top_builddir/t/helper/mkrow"
 S="$TRASH/spool"
 CRON="$top_srcdir/deploy/cron"
 

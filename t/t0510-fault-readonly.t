@@ -108,7 +108,7 @@ fault_stop
 mount -o remount,ro "$S"
 fault_start 2
 test_expect_success 'started on a read-only spool: it refuses to start, nginx answers 502 at once' '
-	touch $S/probe 2>/dev/null && die "not read-only"
+	{ ! touch $S/probe 2>/dev/null || die "not read-only"; } &&
 	e2e_snapshot $S snap2 &&
 	wait_for sh -c "! kill -0 $FAULT_PID" &&
 	grep "Read-only file system" $E2E_LOG &&

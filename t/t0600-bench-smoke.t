@@ -1,7 +1,9 @@
 #!/bin/sh
 # t0600-bench-smoke: bench/run --smoke (a few hundred deliveries, one round,
-# the ceiling, tmpfs and disk configurations, then bench/pipeline) prints
-# its table and finds a row for every 200.  Never asserts a speed.
+# the ceiling, transport, tmpfs and disk configurations, then bench/pipeline)
+# prints its table, every configuration also as a ratio to the transport
+# (bench/nullfcgi behind the same location), and finds a row for every 200.
+# Never asserts a speed.
 . "$top_srcdir/t/lib.sh"
 
 for tool in nginx wrk node; do
@@ -9,18 +11,35 @@ for tool in nginx wrk node; do
 done
 
 test_expect_success 'bench/run --smoke runs to its end' '
-	"$top_srcdir/bench/run" --smoke >out 2>err ||
-	{ cat out err; false; }
+	if ! "$top_srcdir/bench/run" --smoke >out 2>err
+	then
+		cat out err && false
+	fi
 '
 
 test_expect_success 'the table has a line per configuration' '
 	grep "^configuration .*req/s" out &&
 	grep "^ceiling  *[0-9]" out &&
+	grep "^transport  *[0-9]" out &&
 	grep "^tmpfs  *[0-9]" out &&
 	grep "^disk  *[0-9]" out
 '
 
-test_expect_success 'every 200 has its row, tmpfs and disk' '
+test_expect_success 'the transport: every configuration as x transport' '
+	grep "^configuration .* x ceil  *x transport  *x disk " out &&
+	num="[0-9][0-9]*\.[0-9][0-9][0-9]" &&
+	grep "^transport .* 1\.000  *- .* ok$" out &&
+	for c in ceiling tmpfs disk; do
+		grep "^$c  *[0-9].* $num  *$num  *[-0-9]" out || return 1
+	done &&
+	grep "^tmpfs / transport, round by round: median [0-9.]*x (" out &&
+	grep "^transport / ceiling, round by round: median [0-9.]*x (" out &&
+	grep "^req/s, round  *1   x transport, round  *1$" out &&
+	grep "^transport  *[0-9][0-9]*  *1\.000$" out
+'
+
+test_expect_success 'every 200 has its row (tmpfs, disk) or answer (transport)' '
+	grep "^transport .* ok$" out &&
 	grep "^tmpfs .* ok$" out &&
 	grep "^disk .* ok$" out &&
 	grep "^bench: all checks passed" out

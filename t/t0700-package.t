@@ -108,7 +108,7 @@ test_expect_success 'nothing the package runs or includes lives under /usr/share
 	    "$D/humanos-webhook.postinst" "$D/humanos-webhook.postrm" \
 	    "$S/deploy/cron/crontab.example" "$S/deploy/nginx/site.conf" \
 	    $U/* || :; } >doc.hits &&
-	grep -v "^[^:]*:[0-9]*:[[:space:]]*#" doc.hits >doc.used || : &&
+	{ grep -v "^[^:]*:[0-9]*:[[:space:]]*#" doc.hits >doc.used || :; } &&
 	cat doc.used && test ! -s doc.used
 '
 

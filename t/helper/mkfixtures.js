@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// t/mkfixtures.js: crypto fixtures for the receiver, made independently of
+// mkfixtures.js: crypto fixtures for the receiver, made independently of
 // the C code with nothing but Node's built-in crypto, the way the provider's
 // reference receiver (humanos-webhooks.md) and sender work:
 //
@@ -25,9 +25,9 @@
 //                     invalid_event (decrypts, but is not a JSON object)
 //
 // t/fixtures/MANIFEST names the cases in order.  The output is deterministic
-// (fixed IVs and timestamps): `node t/mkfixtures.js` rewrites t/fixtures/,
-// `--out DIR` writes elsewhere, `--check` exits 1 unless the committed files
-// are exactly what this script makes.
+// (fixed IVs and timestamps): `node t/helper/mkfixtures.js` rewrites
+// t/fixtures/, `--out DIR` writes elsewhere, `--check` exits 1 unless the
+// committed files are exactly what this script makes.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -508,7 +508,7 @@ function files() {
 }
 
 function main(argv) {
-  let dir = path.join(__dirname, "fixtures"), check = false;
+  let dir = path.join(__dirname, "..", "fixtures"), check = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--check")
       check = true;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// t/check-samples.js: check that a decrypted event has exactly the shape the
+// check-samples.js: check that a decrypted event has exactly the shape the
 // provider publishes for its versioned webhooks (SPEC section 3), with field
 // lists written here from the SPEC's table, independently of the C code.
 //
-//   node t/check-samples.js NAME API_VERSION < event.json
+//   node t/helper/check-samples.js NAME API_VERSION < event.json
 //
 // NAME is credential, identity or otp-failed; API_VERSION 2026-05-17 or
 // 2026-04-14.  Every required field must be there with the right type, and no

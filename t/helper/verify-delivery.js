@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// t/verify-delivery.js: check a `humanos-send --print` request the way the
+// verify-delivery.js: check a `humanos-send --print` request the way the
 // provider's reference receiver (humanos-webhooks.md) would, with nothing but
 // Node's crypto, and print the decrypted event on stdout (exactly its bytes).
 //
-//   node t/verify-delivery.js --signature-secret S --encryption-secret B64 \
+//   node t/helper/verify-delivery.js --signature-secret S \
+//       --encryption-secret B64 \
 //       --salt S [--iv-length N] [--timestamp TS] < request
 //
 // Checks: the request line and headers humanos-send writes, Content-Length,

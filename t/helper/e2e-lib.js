@@ -1,4 +1,4 @@
-// t/e2e-lib.js: what the end-to-end tests check independently of the C
+// e2e-lib.js: what the end-to-end tests check independently of the C
 // code, with node's own crypto and JSON (see t/e2e-lib.sh).
 //
 //   node e2e-lib.js split REQ                  REQ.body, REQ.ts, REQ.sig from
