@@ -86,6 +86,13 @@ const char *config_default_path(void);
  */
 struct profile *config_profile(struct config *cfg, const char *name);
 
+/* Whether p has what a delivery needs: a spool and both kinds of secret. */
+int	config_profile_usable(const struct profile *p);
+
+/* Where p stands in cfg->profiles (0 is the top level). */
+size_t	config_profile_index(const struct config *cfg,
+	    const struct profile *p);
+
 /*
  * Derive the keys of every complete profile (PBKDF2 once per secret and
  * salt) and key the signature MACs; then wipe the raw encryption

@@ -95,6 +95,12 @@ size_t	req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max);
 /* The largest max_body of any profile: how much a caller must read. */
 size_t	req_max_body(const struct req_ctx *ctx, const char *profile);
 
+/* Why a spool of ctx is closed (REQ_SPOOL_LATE), or NULL. */
+const char *req_ctx_error(const struct req_ctx *ctx);
+
+/* The largest max_body of any profile: the body buffer needs one more. */
+size_t	req_ctx_body_max(const struct req_ctx *ctx);
+
 /* The body_timeout of profile (the top level's when it has none), s. */
 long	req_body_timeout(const struct req_ctx *ctx, const char *profile);
 

@@ -33,12 +33,14 @@
 
 #include "config.h"
 #include "event.h"
+#include "spoolfmt.h"
 
-#define SPOOL_KEY_MAX	80	/* exactly-once key: [a-z0-9] only */
-#define SPOOL_RECORD_MAX (3 + SPOOL_KEY_MAX)	/* "<xx>/<key>" below .ids/ */
-#define SPOOL_NAME_MAX	64	/* row file name, with ".json" */
-#define SPOOL_IDS_DIR	".ids"
-#define SPOOL_SEQ_FILE	".seq"
+/* The names and their sizes are spoolfmt's (spoolfmt.h); these say so. */
+#define SPOOL_KEY_MAX	SF_KEY_MAX	/* exactly-once key: [a-z0-9] only */
+#define SPOOL_RECORD_MAX SF_RECORD_MAX	/* "<xx>/<key>" below .ids/ */
+#define SPOOL_NAME_MAX	SF_NAME_MAX	/* row file name, with ".json" */
+#define SPOOL_IDS_DIR	SF_IDS
+#define SPOOL_SEQ_FILE	SF_SEQ
 /*
  * SPOOL/.seq: what every process on the spool shares, mapped MAP_SHARED
  * and changed with atomic operations only (no lock, no system call):
@@ -125,7 +127,7 @@ enum spool_status spool_put(struct spool *sp, enum resource res,
 	    char name[SPOOL_NAME_MAX], char *err, size_t errlen);
 
 /*
- * The next row name: "<16-digit microseconds>.<7-digit pid>.json", unique
+ * The next row name (sf_name_make(): arrival time and our pid), unique
  * and increasing across every process that shares the spool.
  */
 int	spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX]);

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -307,23 +308,9 @@ config_parse_bytes(const char *s, unsigned long long max,
 int
 config_parse_size(const char *s, size_t *out)
 {
-	unsigned long long	 v;
-	char			*end;
+	unsigned long long	v;
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	if (*end == 'k' || *end == 'K') {
-		v *= 1024;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1024 * 1024;
-		end++;
-	}
-	if (*end != '\0' || v == 0 || v > CONFIG_MAX_BODY_LIMIT)
+	if (config_parse_bytes(s, CONFIG_MAX_BODY_LIMIT, &v) == -1 || v == 0)
 		return -1;
 	*out = (size_t)v;
 	return 0;
@@ -342,34 +329,63 @@ set_once(struct parser *ps, struct section *sec, unsigned bit,
 	return 0;
 }
 
-/* The handlers of the keys: val is never empty; key is the table's. */
-typedef int (*key_fn)(struct parser *, struct section *, const char *,
-    const char *);
+/*
+ * The handlers of the keys: val is never empty.  A handler returns 0, or
+ * -1: the key's own message (config_keys[].bad) is then reported, or,
+ * where it has none, the handler reported the problem itself.
+ */
+struct config_key;
+typedef int (*key_fn)(struct parser *, struct section *,
+    const struct config_key *, const char *);
+
+/*
+ * Every key there is.  once: the SET_* bit of a key given at most once
+ * per section (0: may repeat).  secret: an inline secret (the file must
+ * not be readable by others).  off, lo, hi: where a number goes in the
+ * profile, and its bounds.
+ */
+struct config_key {
+	const char	*name;
+	key_fn		 fn;
+	unsigned	 once;
+	int		 secret;
+	size_t		 off;
+	long		 lo, hi;
+	const char	*bad;
+};
 
 static int
-key_spool_dir(struct parser *ps, struct section *sec, const char *key,
-    const char *val)
+key_spool_dir(struct parser *ps, struct section *sec,
+    const struct config_key *k, const char *val)
 {
-	(void)key;
-	if (*val != '/') {
-		perr(ps, "spool_dir must be an absolute path");
+	(void)ps;
+	(void)k;
+	if (*val != '/')
 		return -1;
-	}
 	return (sec->p.spool_dir = strdup(val)) == NULL ? -1 : 0;
 }
 
+/* "_file" at the end of the key: the value names the secret's file. */
 static int
-key_sig(struct parser *ps, struct section *sec, const char *key,
+key_is_file(const struct config_key *k)
+{
+	size_t	n = strlen(k->name);
+
+	return n > 5 && strcmp(k->name + n - 5, "_file") == 0;
+}
+
+static int
+key_sig(struct parser *ps, struct section *sec, const struct config_key *k,
     const char *val)
 {
 	struct profile	*p = &sec->p;
 
-	return add_secret(ps, p->sig, &p->nsig, key, val,
-	    strcmp(key, "signature_secret_file") == 0, 0);
+	return add_secret(ps, p->sig, &p->nsig, k->name, val, key_is_file(k),
+	    0);
 }
 
 static int
-key_enc(struct parser *ps, struct section *sec, const char *key,
+key_enc(struct parser *ps, struct section *sec, const struct config_key *k,
     const char *val)
 {
 	struct profile	*p = &sec->p;
@@ -378,154 +394,124 @@ key_enc(struct parser *ps, struct section *sec, const char *key,
 
 	for (i = 0; i < n; i++)
 		tmp[i] = p->enc[i].secret;
-	if (add_secret(ps, tmp, &n, key, val,
-	    strcmp(key, "encryption_secret_file") == 0, 1) == -1)
+	if (add_secret(ps, tmp, &n, k->name, val, key_is_file(k), 1) == -1)
 		return -1;
 	p->enc[p->nenc++].secret = tmp[n - 1];
 	return 0;
 }
 
 static int
-key_salt(struct parser *ps, struct section *sec, const char *key,
+key_salt(struct parser *ps, struct section *sec, const struct config_key *k,
     const char *val)
 {
-	return add_secret(ps, sec->salts, &sec->nsalts, key, val,
-	    strcmp(key, "encryption_salt_file") == 0, 0);
+	return add_secret(ps, sec->salts, &sec->nsalts, k->name, val,
+	    key_is_file(k), 0);
 }
 
-/* A decimal number from lo to hi, or -1. */
-static long
-parse_long(const char *val, long lo, long hi)
+/* val, all of it, as a number in base (digits only, no sign).  0 or -1. */
+static int
+parse_num(const char *val, int base, long *l)
 {
 	char	*end;
-	long	 l;
 
 	errno = 0;
-	l = strtol(val, &end, 10);
-	if (!isdigit((unsigned char)*val) || *end != '\0' || errno != 0 ||
-	    l < lo || l > hi)
-		return -1;
-	return l;
+	*l = strtol(val, &end, base);
+	return isdigit((unsigned char)*val) && *end == '\0' && errno == 0 ?
+	    0 : -1;
 }
 
+/* A decimal number of seconds from k->lo to k->hi, into the profile. */
 static int
-key_tolerance(struct parser *ps, struct section *sec, const char *key,
-    const char *val)
+key_seconds(struct parser *ps, struct section *sec,
+    const struct config_key *k, const char *val)
 {
-	(void)key;
-	if ((sec->p.tolerance = parse_long(val, 0,
-	    CONFIG_TOLERANCE_MAX)) == -1) {
-		perr(ps, "timestamp_tolerance: not a number of seconds from 0 "
-		    "to %ld", CONFIG_TOLERANCE_MAX);
+	long	l;
+
+	(void)ps;
+	if (parse_num(val, 10, &l) == -1 || l < k->lo || l > k->hi)
 		return -1;
-	}
+	*(long *)(void *)((char *)&sec->p + k->off) = l;
 	return 0;
 }
 
 static int
-key_body_timeout(struct parser *ps, struct section *sec, const char *key,
-    const char *val)
+key_max_body(struct parser *ps, struct section *sec,
+    const struct config_key *k, const char *val)
 {
-	(void)key;
-	if ((sec->p.body_timeout = parse_long(val, 1,
-	    CONFIG_BODY_TIMEOUT_MAX)) == -1) {
-		perr(ps, "body_timeout: not a number of seconds from 1 to %d",
-		    CONFIG_BODY_TIMEOUT_MAX);
-		return -1;
-	}
-	return 0;
+	(void)ps;
+	(void)k;
+	return config_parse_size(val, &sec->p.max_body);
 }
 
 static int
-key_max_body(struct parser *ps, struct section *sec, const char *key,
-    const char *val)
+key_quarantine_max(struct parser *ps, struct section *sec,
+    const struct config_key *k, const char *val)
 {
-	(void)key;
-	if (config_parse_size(val, &sec->p.max_body) == -1) {
-		perr(ps, "max_body: not a size from 1 to 64m (bytes, or with "
-		    "a k or m suffix)");
-		return -1;
-	}
-	return 0;
+	(void)ps;
+	(void)k;
+	return config_parse_bytes(val, CONFIG_QUARANTINE_LIMIT,
+	    &sec->p.quarantine_max);
 }
 
 static int
-key_quarantine_max(struct parser *ps, struct section *sec, const char *key,
-    const char *val)
+key_file_mode(struct parser *ps, struct section *sec,
+    const struct config_key *k, const char *val)
 {
-	(void)key;
-	if (config_parse_bytes(val, CONFIG_QUARANTINE_LIMIT,
-	    &sec->p.quarantine_max) == -1) {
-		perr(ps, "quarantine_max: not a size from 0 to 1024g (bytes, "
-		    "or with a k, m or g suffix)");
-		return -1;
-	}
-	return 0;
-}
+	long	l;
 
-static int
-key_file_mode(struct parser *ps, struct section *sec, const char *key,
-    const char *val)
-{
-	char	*end;
-	long	 l;
-
-	(void)key;
-	errno = 0;
-	l = strtol(val, &end, 8);
+	(void)ps;
+	(void)k;
 	/* Not "l > 0666": 0601 or 0500 would make rows executable. */
-	if (!isdigit((unsigned char)*val) || *end != '\0' || errno != 0 ||
-	    l < 0 || (l & ~0666) || !(l & 0400)) {
-		perr(ps, "file_mode: not an octal mode from 0400 to 0666 (read "
-		    "and write bits only) readable by its owner");
+	if (parse_num(val, 8, &l) == -1 || l < 0 || (l & ~0666) ||
+	    !(l & 0400))
 		return -1;
-	}
 	sec->p.file_mode = (mode_t)l;
 	return 0;
 }
 
 static int
-key_sync(struct parser *ps, struct section *sec, const char *key,
+key_sync(struct parser *ps, struct section *sec, const struct config_key *k,
     const char *val)
 {
-	(void)key;
+	(void)ps;
+	(void)k;
 	if (strcmp(val, "full") == 0)
 		sec->p.sync = SYNC_FULL;
 	else if (strcmp(val, "none") == 0)
 		sec->p.sync = SYNC_NONE;
-	else {
-		perr(ps, "sync: must be full or none");
+	else
 		return -1;
-	}
 	return 0;
 }
 
-/*
- * Every key there is.  once: the SET_* bit of a key given at most once
- * per section (0: may repeat).  secret: an inline secret (the file must
- * not be readable by others).
- */
-static const struct config_key {
-	const char	*name;
-	key_fn		 fn;
-	unsigned	 once;
-	int		 secret;
-} config_keys[] = {
-	{ "spool_dir",			key_spool_dir,	SET_SPOOL, 0 },
-	{ "signature_secret",		key_sig,	0, 1 },
-	{ "signature_secret_file",	key_sig,	0, 0 },
-	{ "encryption_secret",		key_enc,	0, 1 },
-	{ "encryption_secret_file",	key_enc,	0, 0 },
-	{ "encryption_salt",		key_salt,	0, 0 },
-	{ "encryption_salt_file",	key_salt,	0, 0 },
-	{ "timestamp_tolerance",	key_tolerance,	SET_TOLERANCE, 0 },
-	{ "max_body",			key_max_body,	SET_MAX_BODY, 0 },
-	{ "file_mode",			key_file_mode,	SET_FILE_MODE, 0 },
-	{ "sync",			key_sync,	SET_SYNC, 0 },
-	{ "body_timeout",		key_body_timeout, SET_BODY_TIMEOUT, 0 },
-	{ "quarantine_max",		key_quarantine_max, SET_QUARANTINE, 0 },
-	{ "allow_group_readable_secrets", NULL,		0, 0 },
+#define P(field)	offsetof(struct profile, field)
+static const struct config_key config_keys[] = {
+	{ "spool_dir", key_spool_dir, SET_SPOOL, 0, 0, 0, 0,
+	    "must be an absolute path" },
+	{ "signature_secret", key_sig, 0, 1, 0, 0, 0, NULL },
+	{ "signature_secret_file", key_sig, 0, 0, 0, 0, 0, NULL },
+	{ "encryption_secret", key_enc, 0, 1, 0, 0, 0, NULL },
+	{ "encryption_secret_file", key_enc, 0, 0, 0, 0, 0, NULL },
+	{ "encryption_salt", key_salt, 0, 0, 0, 0, 0, NULL },
+	{ "encryption_salt_file", key_salt, 0, 0, 0, 0, 0, NULL },
+	{ "timestamp_tolerance", key_seconds, SET_TOLERANCE, 0, P(tolerance),
+	    0, CONFIG_TOLERANCE_MAX, "not a number of seconds from 0 to "
+	    "315360000 (10 years)" },
+	{ "max_body", key_max_body, SET_MAX_BODY, 0, 0, 0, 0,
+	    "not a size from 1 to 64m (bytes, or with a k or m suffix)" },
+	{ "file_mode", key_file_mode, SET_FILE_MODE, 0, 0, 0, 0,
+	    "not an octal mode from 0400 to 0666 (read and write bits only) "
+	    "readable by its owner" },
+	{ "sync", key_sync, SET_SYNC, 0, 0, 0, 0, "must be full or none" },
+	{ "body_timeout", key_seconds, SET_BODY_TIMEOUT, 0, P(body_timeout),
+	    1, CONFIG_BODY_TIMEOUT_MAX, "not a number of seconds from 1 to "
+	    "3600" },
+	{ "quarantine_max", key_quarantine_max, SET_QUARANTINE, 0, 0, 0, 0,
+	    "not a size from 0 to 1024g (bytes, or with a k, m or g suffix)" },
+	{ "allow_group_readable_secrets", NULL, 0, 0, 0, 0, 0,
+	    "must be yes or no" },
 };
+#undef P
 
 /* The table's entry for key, or NULL: an unknown key. */
 static const struct config_key *
@@ -538,6 +524,22 @@ config_key(const char *key)
 			return &config_keys[i];
 	return NULL;
 }
+
+/* The single-valued keys a profile takes from the top level unless set. */
+#define INHERIT(bit, field)	{ bit, offsetof(struct profile, field), \
+	sizeof(((struct profile *)0)->field) }
+static const struct {
+	unsigned	bit;
+	size_t		off, len;
+} inherited[] = {
+	INHERIT(SET_TOLERANCE, tolerance),
+	INHERIT(SET_MAX_BODY, max_body),
+	INHERIT(SET_FILE_MODE, file_mode),
+	INHERIT(SET_SYNC, sync),
+	INHERIT(SET_BODY_TIMEOUT, body_timeout),
+	INHERIT(SET_QUARANTINE, quarantine_max),
+};
+#undef INHERIT
 
 /*
  * Complete a section: pair its salts with its secrets, inherit what it
@@ -582,18 +584,11 @@ section_finish(struct parser *ps, struct section *sec,
 				    secret_copy(&p->enc[p->nenc].salt,
 				    &t->enc[p->nenc].salt) == -1)
 					return -1;
-		if (!(sec->set & SET_TOLERANCE))
-			p->tolerance = t->tolerance;
-		if (!(sec->set & SET_MAX_BODY))
-			p->max_body = t->max_body;
-		if (!(sec->set & SET_FILE_MODE))
-			p->file_mode = t->file_mode;
-		if (!(sec->set & SET_SYNC))
-			p->sync = t->sync;
-		if (!(sec->set & SET_BODY_TIMEOUT))
-			p->body_timeout = t->body_timeout;
-		if (!(sec->set & SET_QUARANTINE))
-			p->quarantine_max = t->quarantine_max;
+		for (i = 0; i < sizeof(inherited) / sizeof(inherited[0]); i++)
+			if (!(sec->set & inherited[i].bit))
+				memcpy((char *)p + inherited[i].off,
+				    (const char *)t + inherited[i].off,
+				    inherited[i].len);
 	}
 	if (p->spool_dir == NULL)
 		bad |= 1;
@@ -722,7 +717,7 @@ parse_kv(struct parser *ps, struct section *sec, int top, char *s,
 			return;
 		}
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
-			perr(ps, "%s: must be yes or no", k->name);
+			perr(ps, "%s: %s", k->name, k->bad);
 		ps->allow_group = strcmp(val, "yes") == 0;
 		return;
 	}
@@ -733,7 +728,8 @@ parse_kv(struct parser *ps, struct section *sec, int top, char *s,
 	if (k->once != 0 && set_once(ps, sec, k->once, k->name) == -1)
 		return;
 	ps->inline_secret |= k->secret;
-	(void)k->fn(ps, sec, k->name, val);
+	if (k->fn(ps, sec, k, val) == -1 && k->bad != NULL)
+		perr(ps, "%s: %s", k->name, k->bad);
 }
 
 static int
@@ -859,10 +855,16 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-profile_complete(const struct profile *p)
+int
+config_profile_usable(const struct profile *p)
 {
 	return p->spool_dir != NULL && p->nsig > 0 && p->nenc > 0;
+}
+
+size_t
+config_profile_index(const struct config *cfg, const struct profile *p)
+{
+	return (size_t)(p - cfg->profiles);
 }
 
 struct profile *
@@ -874,7 +876,7 @@ config_profile(struct config *cfg, const char *name)
 		name = CONFIG_DEFAULT_PROFILE;
 	for (i = 0; i < cfg->nprofiles; i++)
 		if (strcmp(cfg->profiles[i].name, name) == 0)
-			return profile_complete(&cfg->profiles[i]) ?
+			return config_profile_usable(&cfg->profiles[i]) ?
 			    &cfg->profiles[i] : NULL;
 	return NULL;
 }
@@ -939,7 +941,7 @@ config_prepare(struct config *cfg, char *err, size_t errlen)
 
 	for (i = 0; i < cfg->nprofiles; i++) {
 		p = &cfg->profiles[i];
-		if (!profile_complete(p))
+		if (!config_profile_usable(p))
 			continue;
 		if (config_prepare_macs(p, err, errlen) == -1 ||
 		    config_prepare_keys(p, err, errlen) == -1)

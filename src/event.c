@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 
 #include "event.h"
+#include "util.h"
 
 static const char *const resource_names[RES__COUNT] = {
 	[RES_KYC] = "kyc",
@@ -61,16 +62,15 @@ event_resource_parse(const char *name, enum resource *res)
 static int
 event_string(struct json_object *ev, const char *key, const char **s)
 {
-	struct json_object	*v;
+	const char	*v;
+	size_t		 len;
 
 	*s = NULL;
-	if (!json_object_object_get_ex(ev, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
+	if ((v = util_json_string(ev, key, &len)) == NULL)
 		return 0;
-	if (strlen(json_object_get_string(v)) !=
-	    (size_t)json_object_get_string_len(v))
+	if (strlen(v) != len)
 		return -1;
-	*s = json_object_get_string(v);
+	*s = v;
 	return 1;
 }
 

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "kdf.h"
 #include "samples.h"
+#include "util.h"
 #include "sig.h"
 
 #ifndef PACKAGE_VERSION
@@ -104,7 +105,6 @@ static const struct option longopts[] = {
 static void	 usage(FILE *, int) __attribute__((noreturn));
 static void	 fatal(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));
-static long long now_ms(void);
 static int	 keys_init(struct keys *, const void *, size_t,
 		    const void *, size_t, const void *, size_t, char *,
 		    size_t);
@@ -174,178 +174,189 @@ fatal(int status, const char *fmt, ...)
 	exit(status);
 }
 
-static long long
-now_ms(void)
-{
-	struct timeval	tv;
+/* What the command line asked for. */
+struct send_opts {
+	const char	*config, *profile, *sample, *url, *event, *api;
+	char		*sigs, *encs, *salt;
+	char		 ts[SEND_TS_MAX + 1];	/* --timestamp, or "" */
+	long		 ivlen;
+	enum output	 out;
+	int		 nout;
+};
 
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+/* One option of getopt_long's; exits on a bad one (or --help...). */
+static void
+parse_option(int ch, struct send_opts *o)
+{
+	char	*end;
+	size_t	 i;
+
+	switch (ch) {
+	case 'c':		o->config = optarg; break;
+	case OPT_PROFILE:	o->profile = optarg; break;
+	case OPT_SIG_SECRET:	o->sigs = optarg; break;
+	case OPT_ENC_SECRET:	o->encs = optarg; break;
+	case OPT_SALT:		o->salt = optarg; break;
+	case OPT_SAMPLE:	o->sample = optarg; break;
+	case OPT_TIMESTAMP:
+		if (parse_timestamp(optarg, o->ts) == -1)
+			fatal(EX_USAGE, "--timestamp: expected 1 to %d decimal "
+			    "digits (milliseconds since the epoch)",
+			    SEND_TS_MAX);
+		break;
+	case OPT_IV_LENGTH:
+		errno = 0;
+		o->ivlen = strtol(optarg, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+		    o->ivlen < 1 || o->ivlen > AEAD_IV_MAX)
+			fatal(EX_USAGE, "--iv-length: expected a number of "
+			    "bytes from 1 to %d", AEAD_IV_MAX);
+		break;
+	case OPT_API_VERSION:
+		if ((o->api = parse_api_version(optarg)) == NULL)
+			fatal(EX_USAGE, "--api-version: expected %s or %s",
+			    sample_api_version(0), sample_api_version(1));
+		break;
+	case OPT_PRINT:
+	case OPT_URL:
+	case OPT_CURL:
+		o->out = ch == OPT_PRINT ? OUT_PRINT : ch == OPT_URL ?
+		    OUT_URL : OUT_CURL;
+		o->url = ch == OPT_PRINT ? NULL : optarg;
+		o->nout++;
+		break;
+	case OPT_LIST:
+		for (i = 0; sample_name(i) != NULL; i++)
+			printf("%s\n", sample_name(i));
+		exit(0);
+	case OPT_VERSION:
+		printf("humanos-send %s\n", PACKAGE_VERSION);
+		exit(0);
+	case 'h':
+		usage(stdout, 0);
+	default:
+		usage(stderr, EX_USAGE);
+	}
 }
 
-int
-main(int argc, char *argv[])
+/* The options, checked against each other; exits on a conflict. */
+static void
+parse_args(int argc, char *argv[], struct send_opts *o)
 {
-	struct keys	 keys = { .ready = 0 };
-	struct delivery	 d;
-	enum output	 out = OUT_PRINT;
-	char		 err[SEND_ERR_MAX];
-	const char	*config = NULL, *profile = NULL, *sample = NULL;
-	const char	*url = NULL, *event = NULL, *api = NULL;
-	char		*sigs = NULL, *encs = NULL, *salt = NULL, *end;
-	long		 ivlen = SEND_IV_DEFAULT;
-	size_t		 i;
-	int		 ch, status = 0, nout = 0, have_ts = 0;
+	int	ch;
 
-	memset(&d, 0, sizeof(d));
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
-		case OPT_PROFILE:
-			profile = optarg;
-			break;
-		case OPT_SIG_SECRET:
-			sigs = optarg;
-			break;
-		case OPT_ENC_SECRET:
-			encs = optarg;
-			break;
-		case OPT_SALT:
-			salt = optarg;
-			break;
-		case OPT_TIMESTAMP:
-			if (parse_timestamp(optarg, d.ts) == -1)
-				fatal(EX_USAGE, "--timestamp: expected 1 to %d "
-				    "decimal digits (milliseconds since the "
-				    "epoch)", SEND_TS_MAX);
-			have_ts = 1;
-			break;
-		case OPT_IV_LENGTH:
-			errno = 0;
-			ivlen = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    ivlen < 1 || ivlen > AEAD_IV_MAX)
-				fatal(EX_USAGE, "--iv-length: expected a "
-				    "number of bytes from 1 to %d",
-				    AEAD_IV_MAX);
-			break;
-		case OPT_SAMPLE:
-			sample = optarg;
-			break;
-		case OPT_API_VERSION:
-			if ((api = parse_api_version(optarg)) == NULL)
-				fatal(EX_USAGE, "--api-version: expected %s or "
-				    "%s", sample_api_version(0),
-				    sample_api_version(1));
-			break;
-		case OPT_PRINT:
-			out = OUT_PRINT;
-			nout++;
-			break;
-		case OPT_URL:
-			out = OUT_URL;
-			url = optarg;
-			nout++;
-			break;
-		case OPT_CURL:
-			out = OUT_CURL;
-			url = optarg;
-			nout++;
-			break;
-		case OPT_LIST:
-			for (i = 0; sample_name(i) != NULL; i++)
-				printf("%s\n", sample_name(i));
-			return 0;
-		case OPT_VERSION:
-			printf("humanos-send %s\n", PACKAGE_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout, 0);
-		default:
-			usage(stderr, EX_USAGE);
-		}
-	}
+	memset(o, 0, sizeof(*o));
+	o->ivlen = SEND_IV_DEFAULT;
+	o->out = OUT_PRINT;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
+		parse_option(ch, o);
 	argc -= optind;
 	argv += optind;
-
-	if (nout > 1)
+	if (o->nout > 1)
 		fatal(EX_USAGE, "give one of --print, --url and --curl");
-	if ((sample != NULL) + argc != 1)
+	if ((o->sample != NULL) + argc != 1)
 		fatal(EX_USAGE, "give exactly one of --sample NAME and "
 		    "EVENT.json (try --help)");
-	event = argc == 1 ? argv[0] : NULL;
-	if (api_version_refused(api, sample) != NULL)
+	o->event = argc == 1 ? argv[0] : NULL;
+	if (api_version_refused(o->api, o->sample) != NULL)
 		fatal(EX_USAGE, "--api-version: %s",
-		    api_version_refused(api, sample));
+		    api_version_refused(o->api, o->sample));
+	if ((o->sigs != NULL || o->encs != NULL || o->salt != NULL) &&
+	    (o->config != NULL || o->profile != NULL))
+		fatal(EX_USAGE, "give either -c CONFIG [--profile NAME] or the "
+		    "three secrets, not both");
 #ifndef HAVE_CURL
-	if (out == OUT_URL)
+	if (o->out == OUT_URL)
 		fatal(EX_UNAVAILABLE, "--url: humanos-send was built without "
 		    "libcurl (use --print or --curl)");
 #endif
+}
 
-	/* The event first: a typo there should not cost a key derivation. */
-	if (sample != NULL) {
-		for (i = 0; sample_name(i) != NULL; i++)
-			if (strcmp(sample_name(i), sample) == 0)
-				break;
-		if (sample_name(i) == NULL)
-			fatal(EX_USAGE, "unknown sample '%s' (try "
-			    "--list-samples)", sample);
-		if (sample_build(sample, api, now_ms(), &d.plain, &d.plainlen,
-		    err, sizeof(err)) == -1)
-			fatal(EX_SOFTWARE, "%s", err);
-	} else if (read_event(event, &d.plain, &d.plainlen, err, sizeof(err),
-	    &status) == -1)
-		fatal(status, "%s", err);
+/* The event: a fresh sample, or EVENT.json.  Exits on a problem. */
+static void
+load_event(const struct send_opts *o, struct delivery *d)
+{
+	char	err[SEND_ERR_MAX];
+	size_t	i;
+	int	status = 0;
 
-	if (sigs != NULL || encs != NULL || salt != NULL) {
-		if (config != NULL || profile != NULL)
-			fatal(EX_USAGE, "give either -c CONFIG [--profile "
-			    "NAME] or the three secrets, not both");
-		if (keys_from_args(&keys, sigs, encs, salt, err, sizeof(err),
-		    &status) == -1)
+	if (o->sample == NULL) {
+		if (read_event(o->event, &d->plain, &d->plainlen, err,
+		    sizeof(err), &status) == -1)
 			fatal(status, "%s", err);
-	} else if (keys_from_config(&keys, config != NULL ? config :
-	    config_default_path(), profile, err, sizeof(err), &status) == -1) {
+		return;
+	}
+	for (i = 0; sample_name(i) != NULL; i++)
+		if (strcmp(sample_name(i), o->sample) == 0)
+			break;
+	if (sample_name(i) == NULL)
+		fatal(EX_USAGE, "unknown sample '%s' (try --list-samples)",
+		    o->sample);
+	if (sample_build(o->sample, o->api, (long long)util_now_ms(),
+	    &d->plain, &d->plainlen, err, sizeof(err)) == -1)
+		fatal(EX_SOFTWARE, "%s", err);
+}
+
+/* The keys: from the three secrets, or the configuration.  Exits. */
+static void
+load_keys(const struct send_opts *o, struct keys *keys)
+{
+	char	err[SEND_ERR_MAX];
+	int	status = 0;
+
+	if (o->sigs != NULL || o->encs != NULL || o->salt != NULL) {
+		if (keys_from_args(keys, o->sigs, o->encs, o->salt, err,
+		    sizeof(err), &status) == -1)
+			fatal(status, "%s", err);
+		return;
+	}
+	if (keys_from_config(keys, o->config != NULL ? o->config :
+	    config_default_path(), o->profile, err, sizeof(err),
+	    &status) == -1) {
 		fputs(err, stderr);
-		if (config == NULL)
+		if (o->config == NULL)
 			fprintf(stderr, "humanos-send: give -c CONFIG, or "
 			    "--signature-secret, --encryption-secret and "
 			    "--salt\n");
 		exit(status);
 	}
+}
 
-	status = 0;
-	if (!have_ts)
-		snprintf(d.ts, sizeof(d.ts), "%lld", now_ms());
-	if (deliver_build(&d, &keys, (size_t)ivlen, err, sizeof(err)) == -1) {
-		keys_free(&keys);
+int
+main(int argc, char *argv[])
+{
+	struct send_opts o;
+	struct keys	 keys = { .ready = 0 };
+	struct delivery	 d;
+	char		 err[SEND_ERR_MAX];
+	int		 status = 0, rc = 0;
+
+	memset(&d, 0, sizeof(d));
+	parse_args(argc, argv, &o);
+	/* The event first: a typo there should not cost a key derivation. */
+	load_event(&o, &d);
+	load_keys(&o, &keys);
+	snprintf(d.ts, sizeof(d.ts), "%s", o.ts);
+	if (d.ts[0] == '\0')
+		snprintf(d.ts, sizeof(d.ts), "%lld", (long long)util_now_ms());
+	rc = deliver_build(&d, &keys, (size_t)o.ivlen, err, sizeof(err));
+	keys_free(&keys);
+	if (rc == -1) {
 		delivery_free(&d);
 		fatal(EX_SOFTWARE, "%s", err);
 	}
-	keys_free(&keys);
-
-	switch (out) {
-	case OUT_PRINT:
-		if (print_request(&d) == -1)
-			goto ioerr;
-		break;
-	case OUT_CURL:
-		if (print_curl(&d, url) == -1)
-			goto ioerr;
-		break;
-	case OUT_URL:
-		if (post(&d, url, err, sizeof(err), &status) == -1)
-			fprintf(stderr, "humanos-send: %s\n", err);
-		break;
+	if (o.out == OUT_PRINT)
+		rc = print_request(&d);
+	else if (o.out == OUT_CURL)
+		rc = print_curl(&d, o.url);
+	else if ((rc = post(&d, o.url, err, sizeof(err), &status)) == -1) {
+		fprintf(stderr, "humanos-send: %s\n", err);
+		rc = 0;		/* reported; status says how it ended */
 	}
 	delivery_free(&d);
+	if (rc == -1)
+		fatal(EX_IOERR, "stdout: %s", strerror(errno));
 	return status;
-ioerr:
-	delivery_free(&d);
-	fatal(EX_IOERR, "stdout: %s", strerror(errno));
 }
 
 /* Set k up from the raw secrets: sig (its bytes), enc (decoded), salt. */
@@ -704,42 +715,12 @@ reply_write(char *data, size_t size, size_t nmemb, void *arg)
  * *status: 0 on 2xx, 1 on another status, EX_TEMPFAIL when there was
  * no answer.  Returns -1 (err set) when there was no answer.
  */
+/* Set c up to POST d to url with headers hdr, the reply into r. */
 static int
-post(const struct delivery *d, const char *url, char *err, size_t errlen,
-    int *status)
+post_setup(CURL *c, const struct delivery *d, const char *url,
+    struct curl_slist *hdr, struct reply *r)
 {
-	char			 ts[sizeof("x-timestamp: ") + SEND_TS_MAX];
-	char			 sig[sizeof("x-signature: ") + SIG_HEX_LEN];
-	const char		*hv[4];
-	struct curl_slist	*hdr = NULL, *h;
-	struct reply		*r = NULL;
-	size_t			 i;
-	CURL			*c = NULL;
-	CURLcode		 cc;
-	long			 code = 0;
-	int			 rc = -1;
-
-	*status = EX_SOFTWARE;
-	snprintf(ts, sizeof(ts), "x-timestamp: %s", d->ts);
-	snprintf(sig, sizeof(sig), "x-signature: %s", d->sig);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (r = calloc(1, sizeof(*r))) == NULL ||
-	    (c = curl_easy_init()) == NULL) {
-		snprintf(err, errlen, "cannot set up libcurl");
-		goto done;
-	}
-	hv[0] = "Content-Type: application/json";
-	hv[1] = ts;
-	hv[2] = sig;
-	hv[3] = "Expect:";	/* else curl waits for "100 Continue" */
-	for (i = 0; i < sizeof(hv) / sizeof(hv[0]); i++) {
-		if ((h = curl_slist_append(hdr, hv[i])) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto done;
-		}
-		hdr = h;
-	}
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	return curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
 #if LIBCURL_VERSION_NUM >= 0x075500
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK ||
@@ -759,7 +740,55 @@ post(const struct delivery *d, const char *url, char *err, size_t errlen,
 	    (long)SEND_CONNECT_TIMEOUT) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)SEND_TIMEOUT) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK) {
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ? -1 : 0;
+}
+
+/* The request's headers, as a curl list (NULL: out of memory). */
+static struct curl_slist *
+post_headers(const struct delivery *d)
+{
+	char			 ts[sizeof("x-timestamp: ") + SEND_TS_MAX];
+	char			 sig[sizeof("x-signature: ") + SIG_HEX_LEN];
+	const char		*hv[4];
+	struct curl_slist	*hdr = NULL, *h;
+	size_t			 i;
+
+	snprintf(ts, sizeof(ts), "x-timestamp: %s", d->ts);
+	snprintf(sig, sizeof(sig), "x-signature: %s", d->sig);
+	hv[0] = "Content-Type: application/json";
+	hv[1] = ts;
+	hv[2] = sig;
+	hv[3] = "Expect:";	/* else curl waits for "100 Continue" */
+	for (i = 0; i < sizeof(hv) / sizeof(hv[0]); i++) {
+		if ((h = curl_slist_append(hdr, hv[i])) == NULL) {
+			curl_slist_free_all(hdr);
+			return NULL;
+		}
+		hdr = h;
+	}
+	return hdr;
+}
+
+static int
+post(const struct delivery *d, const char *url, char *err, size_t errlen,
+    int *status)
+{
+	struct curl_slist	*hdr = NULL;
+	struct reply		*r = NULL;
+	CURL			*c = NULL;
+	CURLcode		 cc;
+	long			 code = 0;
+	int			 rc = -1;
+
+	*status = EX_SOFTWARE;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (r = calloc(1, sizeof(*r))) == NULL ||
+	    (c = curl_easy_init()) == NULL ||
+	    (hdr = post_headers(d)) == NULL) {
+		snprintf(err, errlen, "cannot set up libcurl");
+		goto done;
+	}
+	if (post_setup(c, d, url, hdr, r) == -1) {
 		snprintf(err, errlen, "%s: cannot set up the request", url);
 		*status = EX_USAGE;
 		goto done;

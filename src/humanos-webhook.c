@@ -184,7 +184,7 @@ start_spools(struct config *cfg, const char *path)
 	for (i = 0; i < cfg->nprofiles; i++) {
 		struct profile *p = &cfg->profiles[i];
 
-		if (config_profile(cfg, p->name) == NULL ||
+		if (!config_profile_usable(p) ||
 		    spool_check(p->spool_dir, p->file_mode, err,
 		    sizeof(err)) == 0)
 			continue;
@@ -218,7 +218,7 @@ check_config(const char *path, const struct server_opts *so)
 		return EX_CONFIG;
 	}
 	for (i = 0; i < cfg.nprofiles; i++)
-		if (config_profile(&cfg, cfg.profiles[i].name) != NULL)
+		if (config_profile_usable(&cfg.profiles[i]))
 			usable++;
 	if (start_spools(&cfg, path) == -1)
 		bad = 1;
@@ -245,9 +245,9 @@ worker_init(struct worker *w, struct config *cfg, int listenfd, int flags)
 		log_err("spool", err);
 		return -1;
 	}
-	if (w->ctx.spool_err[0] != '\0')
-		log_err("spool", w->ctx.spool_err);
-	w->bodycap = w->ctx.scratch + 1;
+	if (req_ctx_error(&w->ctx) != NULL)
+		log_err("spool", req_ctx_error(&w->ctx));
+	w->bodycap = req_ctx_body_max(&w->ctx) + 1;
 	if ((w->body = malloc(w->bodycap)) == NULL) {
 		log_err("start", "out of memory");
 		req_ctx_free(&w->ctx);
@@ -264,18 +264,33 @@ worker_free(struct worker *w)
 }
 
 /*
+ * Where a request comes from and its answer goes: FastCGI (libfcgi's
+ * streams) or CGI (the environment, stdin and stdout).  The one front end
+ * below does the rest the same way for both.
+ */
+struct frontend {
+	const char	*(*param)(void *, const char *);
+	ssize_t		 (*read)(void *, void *, size_t);	/* 0: end */
+	void		 (*write)(void *, const void *, size_t);
+	void		*arg;
+};
+
+/*
  * Read the body: never more than max + 1 bytes, whatever CONTENT_LENGTH
- * says, and to its end where there is no CONTENT_LENGTH.
+ * says, to its end where there is no CONTENT_LENGTH, and no longer than
+ * the body's deadline (body_timer).
  */
 static void
-read_body(FCGX_Stream *in, const char *clen, size_t max, unsigned char *buf,
+read_body(const struct frontend *fe, size_t max, unsigned char *buf,
     struct req_in *r)
 {
-	char	*end;
-	long long cl;
-	int	 n;
+	const char	*clen = fe->param(fe->arg, "CONTENT_LENGTH");
+	char		*end;
+	long long	 cl;
+	ssize_t		 n;
 
 	r->bodylen = 0;
+	r->body = buf;
 	if (clen != NULL && *clen != '\0') {
 		cl = strtoll(clen, &end, 10);
 		if (*end == '\0' && cl > (long long)max) {
@@ -283,34 +298,33 @@ read_body(FCGX_Stream *in, const char *clen, size_t max, unsigned char *buf,
 			return;
 		}
 	}
-	while (r->bodylen <= max) {
-		n = FCGX_GetStr((char *)buf + r->bodylen,
-		    (int)(max + 1 - r->bodylen), in);
+	while (r->bodylen <= max && !body_late) {
+		n = fe->read(fe->arg, buf + r->bodylen, max + 1 - r->bodylen);
 		if (n <= 0)
 			break;
 		r->bodylen += (size_t)n;
 	}
 	if (r->bodylen > max)
 		r->too_large = 1;
-	r->body = buf;
+	r->timed_out = body_late;
 }
 
+/* The one head writer: status, headers, the small JSON body. */
 static void
-respond(FCGX_Stream *out, const struct req_out *o)
+respond(const struct frontend *fe, const struct req_out *o)
 {
 	char	head[RESPONSE_MAX], body[RESPONSE_MAX];
 	size_t	len = req_response(o, body, sizeof(body));
 	int	n;
 
-	/* Not FCGX_FPrintF: its own printf knows no %zu. */
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: "
 	    "application/json\r\nContent-Length: %zu\r\nCache-Control: "
 	    "no-store\r\n\r\n", o->status, req_status_text(o->status),
 	    o->status == 405 ? "Allow: POST\r\n" : "", len);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return;
-	FCGX_PutStr(head, n, out);
-	FCGX_PutStr(body, (int)len, out);
+	fe->write(fe->arg, head, (size_t)n);
+	fe->write(fe->arg, body, len);
 }
 
 static void
@@ -341,20 +355,17 @@ log_request(const struct req_in *in, const struct req_out *o,
 	    "");
 }
 
-static const char *
-param(FCGX_ParamArray envp, const char *name)
-{
-	return FCGX_GetParam(name, envp);
-}
-
 /*
  * The request's path: REQUEST_URI, or, from a server that sets none (it
  * is not in CGI/1.1), SCRIPT_NAME and PATH_INFO.
  */
 static const char *
-request_path(const char *uri, const char *script, const char *info,
-    char *buf, size_t buflen)
+request_path(const struct frontend *fe, char *buf, size_t buflen)
 {
+	const char	*uri = fe->param(fe->arg, "REQUEST_URI");
+	const char	*script = fe->param(fe->arg, "SCRIPT_NAME");
+	const char	*info = fe->param(fe->arg, "PATH_INFO");
+
 	if (uri != NULL && *uri != '\0')
 		return uri;
 	if (script == NULL && info == NULL)
@@ -364,6 +375,57 @@ request_path(const char *uri, const char *script, const char *info,
 	return buf;
 }
 
+/*
+ * One request, whichever front end: fill it in, read its body (bounded,
+ * with its deadline), handle it, answer, log and count it.
+ */
+static void
+serve_one(const struct frontend *fe, struct worker *w, struct req_in *in,
+    const struct timespec *start)
+{
+	struct req_out	out;
+	char		path[REQ_LOCATION_MAX];
+
+	memset(in, 0, sizeof(*in));
+	in->method = fe->param(fe->arg, "REQUEST_METHOD");
+	in->content_type = fe->param(fe->arg, "CONTENT_TYPE");
+	in->timestamp = fe->param(fe->arg, "HTTP_X_TIMESTAMP");
+	in->signature = fe->param(fe->arg, "HTTP_X_SIGNATURE");
+	in->location = request_path(fe, path, sizeof(path));
+	in->profile = fe->param(fe->arg, "HUMANOS_PROFILE");
+	in->resource = fe->param(fe->arg, "HUMANOS_RESOURCE");
+	in->check_time = 1;
+	in->body = w->body;
+	if (in->method != NULL && strcmp(in->method, "POST") == 0) {
+		body_timer(req_body_timeout(&w->ctx, in->profile), start);
+		read_body(fe, req_max_body(&w->ctx, in->profile), w->body, in);
+		body_timer(0, NULL);
+	}
+	req_handle(&w->ctx, in, &out);
+	respond(fe, &out);
+	log_request(in, &out, start);
+	req_count(&w->ctx, in, &out);
+}
+
+/* FastCGI: libfcgi's request. */
+static const char *
+fcgi_param(void *arg, const char *name)
+{
+	return FCGX_GetParam(name, ((FCGX_Request *)arg)->envp);
+}
+
+static ssize_t
+fcgi_read(void *arg, void *buf, size_t len)
+{
+	return FCGX_GetStr(buf, (int)len, ((FCGX_Request *)arg)->in);
+}
+
+static void
+fcgi_write(void *arg, const void *buf, size_t len)
+{
+	FCGX_PutStr(buf, (int)len, ((FCGX_Request *)arg)->out);
+}
+
 /* Accept and answer requests until told to stop. */
 static int
 worker_loop(void *arg)
@@ -371,9 +433,8 @@ worker_loop(void *arg)
 	struct worker	*w = arg;
 	struct timespec	 start;
 	struct req_in	 in;
-	struct req_out	 out;
 	FCGX_Request	 rq;
-	char		 path[REQ_LOCATION_MAX];
+	struct frontend	 fe = { fcgi_param, fcgi_read, fcgi_write, &rq };
 	sigset_t	 term, old;
 	struct sigaction sa;
 
@@ -397,29 +458,7 @@ worker_loop(void *arg)
 		/* A request in flight is finished before we stop. */
 		sigprocmask(SIG_BLOCK, &term, &old);
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		memset(&in, 0, sizeof(in));
-		in.method = param(rq.envp, "REQUEST_METHOD");
-		in.content_type = param(rq.envp, "CONTENT_TYPE");
-		in.timestamp = param(rq.envp, "HTTP_X_TIMESTAMP");
-		in.signature = param(rq.envp, "HTTP_X_SIGNATURE");
-		in.location = request_path(param(rq.envp, "REQUEST_URI"),
-		    param(rq.envp, "SCRIPT_NAME"), param(rq.envp, "PATH_INFO"),
-		    path, sizeof(path));
-		in.profile = param(rq.envp, "HUMANOS_PROFILE");
-		in.resource = param(rq.envp, "HUMANOS_RESOURCE");
-		in.check_time = 1;
-		if (in.method != NULL && strcmp(in.method, "POST") == 0) {
-			body_timer(req_body_timeout(&w->ctx, in.profile),
-			    &start);
-			read_body(rq.in, param(rq.envp, "CONTENT_LENGTH"),
-			    req_max_body(&w->ctx, in.profile), w->body, &in);
-			in.timed_out = body_late;
-			body_timer(0, NULL);
-		}
-		req_handle(&w->ctx, &in, &out);
-		respond(rq.out, &out);
-		log_request(&in, &out, &start);
-		req_count(&w->ctx, &in, &out);
+		serve_one(&fe, w, &in, &start);
 		/*
 		 * Read to its end, the request leaves nothing for libfcgi's
 		 * lingering close (shutdown, then wait for the server to hang
@@ -438,78 +477,65 @@ worker_loop(void *arg)
 	return 0;
 }
 
-/* One request as a CGI program: the environment and stdin. */
+/* CGI: the environment, stdin and stdout. */
+static const char *
+cgi_param(void *arg, const char *name)
+{
+	(void)arg;
+	return getenv(name);
+}
+
+static ssize_t
+cgi_read(void *arg, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	(void)arg;
+	do {
+		n = read(STDIN_FILENO, buf, len);
+	} while (n == -1 && errno == EINTR && !body_late);
+	return n;
+}
+
+static void
+cgi_write(void *arg, const void *buf, size_t len)
+{
+	(void)arg;
+	(void)fwrite(buf, 1, len, stdout);
+}
+
 static int	 worker_sandbox(const struct worker *, char *, size_t);
 
+/* One request as a CGI program. */
 static int
 serve_cgi(struct config *cfg)
 {
+	struct frontend	 fe = { cgi_param, cgi_read, cgi_write, NULL };
 	struct worker	 w;
 	struct timespec	 start;
 	struct req_in	 in;
 	struct req_out	 out;
-	char		 body[RESPONSE_MAX], *end, path[REQ_LOCATION_MAX];
-	const char	*clen;
-	size_t		 max, len;
-	ssize_t		 n;
+	char		 err[RESPONSE_MAX];
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (worker_init(&w, cfg, -1, REQ_SPOOL_LATE) == -1)
 		goto unavailable;
 	/* Confined before a byte of the request is read. */
-	if (worker_sandbox(&w, body, sizeof(body)) == -1) {
-		log_err("sandbox", body);
+	if (worker_sandbox(&w, err, sizeof(err)) == -1) {
+		log_err("sandbox", err);
 		worker_free(&w);
 		goto unavailable;
 	}
-	memset(&in, 0, sizeof(in));
-	in.method = getenv("REQUEST_METHOD");
-	in.content_type = getenv("CONTENT_TYPE");
-	in.timestamp = getenv("HTTP_X_TIMESTAMP");
-	in.signature = getenv("HTTP_X_SIGNATURE");
-	in.location = request_path(getenv("REQUEST_URI"),
-	    getenv("SCRIPT_NAME"), getenv("PATH_INFO"), path, sizeof(path));
-	in.profile = getenv("HUMANOS_PROFILE");
-	in.resource = getenv("HUMANOS_RESOURCE");
-	in.check_time = 1;
-	in.body = w.body;
-	max = req_max_body(&w.ctx, in.profile);
-	clen = getenv("CONTENT_LENGTH");
-	if (clen != NULL && *clen != '\0' &&
-	    strtoll(clen, &end, 10) > (long long)max && *end == '\0')
-		in.too_large = 1;
-	if (in.method != NULL && strcmp(in.method, "POST") == 0)
-		body_timer(req_body_timeout(&w.ctx, in.profile), &start);
-	while (!in.too_large && in.method != NULL &&
-	    strcmp(in.method, "POST") == 0 && in.bodylen <= max &&
-	    !body_late) {
-		n = read(STDIN_FILENO, w.body + in.bodylen,
-		    max + 1 - in.bodylen);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		in.bodylen += (size_t)n;
-	}
-	in.timed_out = body_late;
-	body_timer(0, NULL);
-	if (in.bodylen > max)
-		in.too_large = 1;
-	req_handle(&w.ctx, &in, &out);
-	len = req_response(&out, body, sizeof(body));
-	printf("Status: %d %s\r\n%sContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n%s",
-	    out.status, req_status_text(out.status),
-	    out.status == 405 ? "Allow: POST\r\n" : "", len, body);
+	serve_one(&fe, &w, &in, &start);
 	fflush(stdout);
-	log_request(&in, &out, &start);
-	req_count(&w.ctx, &in, &out);
 	worker_free(&w);
 	return 0;
 unavailable:
-	printf("Status: 503 Service Unavailable\r\nContent-Type: "
-	    "application/json\r\n\r\n{\"ok\":false,\"error\":"
-	    "\"spool_unavailable\"}");
+	memset(&out, 0, sizeof(out));
+	out.status = 503;
+	out.error = "spool_unavailable";
+	respond(&fe, &out);
+	fflush(stdout);
 	return 0;
 }
 
@@ -648,10 +674,8 @@ serve(struct config *cfg, const struct server_opts *so, int fd)
 {
 	struct worker_start ws = { cfg, fd };
 
-	if (fd == -1 && FCGX_IsCGI())
-		return serve_cgi(cfg);
 	if (fd == -1)
-		ws.fd = 0;		/* spawn-fcgi, mod_fcgid */
+		return serve_cgi(cfg);
 	if (FCGX_Init() != 0) {
 		log_err("start", "cannot initialise libfcgi");
 		return EX_SOFTWARE;
@@ -672,6 +696,28 @@ serve(struct config *cfg, const struct server_opts *so, int fd)
 	    &ws);
 }
 
+/*
+ * Where requests come from: --listen's socket, the one systemd passes, or
+ * fd 0 (spawn-fcgi, mod_fcgid); *fd = -1: none, we run as CGI.
+ */
+static int
+start_socket(const struct server_opts *so, int *fd)
+{
+	char	err[CONFIG_ERR_MAX];
+
+	if (so->listen != NULL) {
+		/* Bound first: a socket below /run may need root. */
+		if ((*fd = server_listen(so, err, sizeof(err))) == -1) {
+			log_err("listen", err);
+			return -1;
+		}
+		return 0;
+	}
+	if ((*fd = server_systemd_fd()) == -1 && !FCGX_IsCGI())
+		*fd = 0;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -679,7 +725,7 @@ main(int argc, char *argv[])
 	struct config		 cfg;
 	const char		*path = NULL;
 	char			 err[CONFIG_ERR_MAX];
-	int			 check = 0, fd = -1, rc;
+	int			 check = 0, fd, rc;
 
 	hwlog_init("humanos-webhook");
 	parse_args(argc, argv, &so, &path, &check);
@@ -687,15 +733,8 @@ main(int argc, char *argv[])
 		path = config_default_path();
 	if (check)
 		return check_config(path, &so);
-
-	/* Bind first: a socket below /run may need root. */
-	if (so.listen != NULL && (fd = server_listen(&so, err,
-	    sizeof(err))) == -1) {
-		log_err("listen", err);
+	if (start_socket(&so, &fd) == -1)
 		return EX_OSERR;
-	}
-	if (fd == -1)
-		fd = server_systemd_fd();
 	if (start_load(path, &cfg, 1) == -1)
 		return EX_CONFIG;
 	/*
@@ -703,8 +742,7 @@ main(int argc, char *argv[])
 	 * serves one request: it derives only the keys of that request's
 	 * profile, once its MAC has verified (req_handle()).
 	 */
-	if ((fd != -1 || !FCGX_IsCGI()) &&
-	    config_prepare(&cfg, err, sizeof(err)) == -1) {
+	if (fd != -1 && config_prepare(&cfg, err, sizeof(err)) == -1) {
 		log_err("config", err);
 		rc = EX_CONFIG;
 	} else if (start_drop(&so, err, sizeof(err)) == -1) {

@@ -41,6 +41,16 @@ jsonv_hex(unsigned char c)
 	    (c >= 'A' && c <= 'F');
 }
 
+/* The next byte, taken if it is from lo to hi: 1, else 0. */
+static int
+jsonv_range(struct jsonv *j, unsigned char lo, unsigned char hi)
+{
+	if (j->p == j->end || *j->p < lo || *j->p > hi)
+		return 0;
+	j->p++;
+	return 1;
+}
+
 /*
  * One UTF-8 sequence whose lead byte c was just read: RFC 3629's table,
  * so no overlong form, no surrogate (U+D800..U+DFFF), nothing above
@@ -68,11 +78,12 @@ jsonv_utf8(struct jsonv *j, unsigned char c)
 			hi = 0x8f;
 	} else
 		return 0;
-	for (; n > 0; n--, lo = 0x80, hi = 0xbf) {
-		if (j->p == j->end || *j->p < lo || *j->p > hi)
+	/* The first continuation byte in its range, the others in 80..BF. */
+	if (!jsonv_range(j, lo, hi))
+		return 0;
+	while (--n > 0)
+		if (!jsonv_range(j, 0x80, 0xbf))
 			return 0;
-		j->p++;
-	}
 	return 1;
 }
 

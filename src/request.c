@@ -15,6 +15,8 @@
 #include "jsonv.h"
 #include "request.h"
 #include "sig.h"
+#include "spoolfmt.h"
+#include "util.h"
 
 /* The envelope's iv, data and tag, decoded. */
 struct envelope {
@@ -44,15 +46,6 @@ static void	 req_spool(struct req_ctx *, struct spool *,
 		    struct json_object *, const unsigned char *, size_t,
 		    struct req_out *);
 
-static int64_t
-req_clock_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
     size_t errlen)
@@ -68,7 +61,7 @@ req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags, char *err,
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
-	ctx->now_ms = req_clock_ms;
+	ctx->now_ms = util_now_ms;
 	if ((ctx->spools = calloc(cfg->nprofiles, sizeof(*ctx->spools))) ==
 	    NULL)
 		goto nomem;
@@ -77,7 +70,7 @@ req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags, char *err,
 	for (i = 0; i < cfg->nprofiles; i++) {
 		struct profile *p = &cfg->profiles[i];
 
-		if (config_profile(cfg, p->name) == NULL)
+		if (!config_profile_usable(p))
 			continue;
 		if (p->max_body > ctx->scratch)
 			ctx->scratch = p->max_body;
@@ -139,12 +132,14 @@ req_count(struct req_ctx *ctx, const struct req_in *in,
     const struct req_out *out)
 {
 	const struct profile	*p = config_profile(ctx->cfg, in->profile);
+	struct spool		*sp;
 	const char		*name;
 	size_t			 i, n;
 
 	if (p != NULL) {
-		if (ctx->spools[p - ctx->cfg->profiles].seq != NULL) {
-			spool_count(&ctx->spools[p - ctx->cfg->profiles],
+		sp = &ctx->spools[config_profile_index(ctx->cfg, p)];
+		if (sp->seq != NULL) {
+			spool_count(sp,
 			    p->name, out->status, out->error);
 			return;
 		}
@@ -176,6 +171,18 @@ req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max)
 		if (ctx->spools[i].rootfd != -1)
 			fds[n++] = ctx->spools[i].rootfd;
 	return n;
+}
+
+const char *
+req_ctx_error(const struct req_ctx *ctx)
+{
+	return ctx->spool_err[0] != '\0' ? ctx->spool_err : NULL;
+}
+
+size_t
+req_ctx_body_max(const struct req_ctx *ctx)
+{
+	return ctx->scratch;
 }
 
 long
@@ -306,19 +313,6 @@ req_parse(const unsigned char *buf, size_t len, int utf8, int unique)
 	return obj;
 }
 
-/* The string member key of o: its bytes, or NULL. */
-static const char *
-req_member(struct json_object *o, const char *key, size_t *len)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	*len = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
-}
-
 static int
 req_envelope(struct req_ctx *ctx, const struct req_in *in,
     struct envelope *env)
@@ -331,9 +325,9 @@ req_envelope(struct req_ctx *ctx, const struct req_in *in,
 
 	if ((o = req_parse(in->body, in->bodylen, 0, 1)) == NULL)
 		return -1;
-	if ((iv = req_member(o, "iv", &ivl)) == NULL ||
-	    (data = req_member(o, "data", &datal)) == NULL ||
-	    (tag = req_member(o, "tag", &tagl)) == NULL)
+	if ((iv = util_json_string(o, "iv", &ivl)) == NULL ||
+	    (data = util_json_string(o, "data", &datal)) == NULL ||
+	    (tag = util_json_string(o, "tag", &tagl)) == NULL)
 		goto done;
 	if (ivl > B64_ENCODED_LEN(AEAD_IV_MAX) || tagl > 64 ||
 	    datal > B64_ENCODED_LEN(ctx->scratch))
@@ -367,34 +361,11 @@ req_decrypt(struct profile *p, const struct envelope *env,
 	return -1;
 }
 
-/* The URI path, made printable: anything else is percent-encoded. */
-static void
-req_location(const char *uri, char *buf, size_t buflen)
-{
-	static const char	hex[] = "0123456789ABCDEF";
-	size_t			n = 0;
-	unsigned char		c;
-
-	for (; uri != NULL && (c = (unsigned char)*uri) != '\0' &&
-	    c != '?'; uri++) {
-		if (n + 4 > buflen)
-			break;
-		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
-			buf[n++] = (char)c;
-		else {
-			buf[n++] = '%';
-			buf[n++] = hex[c >> 4];
-			buf[n++] = hex[c & 15];
-		}
-	}
-	buf[n] = '\0';
-}
-
 static void
 req_meta(const struct profile *p, const struct req_in *in, char *loc,
     size_t loclen, struct row_meta *m)
 {
-	req_location(in->location, loc, loclen);
+	row_location_encode(in->location, loc, loclen);
 	m->profile = p->name;
 	m->location = in->location != NULL ? loc : NULL;
 	m->delivery_ts = in->timestamp;
@@ -432,23 +403,27 @@ req_quarantine(struct spool *sp, const struct profile *p,
 	struct json_object	*row;
 	struct row_meta		 m;
 	const char		*line;
-	char			 loc[REQ_LOCATION_MAX], key[ROW_ID_HEX_LEN + 2];
+	char			 loc[REQ_LOCATION_MAX], key[SF_KEY_MAX];
+	char			 id[ROW_ID_HEX_LEN + 1];
 	char			 name[SPOOL_NAME_MAX];
 	size_t			 len;
 	enum spool_status	 st = SPOOL_FAILED;
 	int			 whole = 1;
 
 	req_meta(p, in, loc, sizeof(loc), &m);
-	key[0] = 'q';
-	row_id(in->body, in->bodylen, key + 1);
-	row = row_quarantine(key + 1, out->error, out->status, &m,
+	row_id(in->body, in->bodylen, id);
+	if (sf_key_make(RES_QUARANTINE, id, key) == -1) {
+		req_fail(out, 503, "spool_unavailable");
+		return;
+	}
+	row = row_quarantine(id, out->error, out->status, &m,
 	    in->signature, in->content_type, in->body, in->bodylen, 1);
 	line = row != NULL ? row_line(row, &len) : NULL;
 	/* Beyond quarantine_max, what was sent is kept, not the body. */
 	if (line != NULL && !(whole = spool_quarantine_room(sp,
 	    p->quarantine_max, len + 1))) {
 		json_object_put(row);
-		row = row_quarantine(key + 1, out->error, out->status, &m,
+		row = row_quarantine(id, out->error, out->status, &m,
 		    in->signature, in->content_type, in->body, in->bodylen, 0);
 		line = row != NULL ? row_line(row, &len) : NULL;
 	}
@@ -469,7 +444,7 @@ req_quarantine(struct spool *sp, const struct profile *p,
 		req_fail(out, 503, "spool_unavailable");
 		return;
 	}
-	memcpy(out->id, key + 1, sizeof(out->id));
+	memcpy(out->id, id, sizeof(out->id));
 	out->res = RES_QUARANTINE;
 	out->has_res = 1;
 	out->duplicate = st == SPOOL_DUPLICATE;
@@ -581,6 +556,67 @@ req_stale(struct req_ctx *ctx, struct spool *sp, struct profile *p,
 	req_quarantine(sp, p, in, out);
 }
 
+/*
+ * The checks before authentication: method, a whole body, a usable
+ * profile, content type, size.  Returns the profile, or NULL with out
+ * set.
+ */
+static struct profile *
+req_admit(struct req_ctx *ctx, const struct req_in *in, struct req_out *out)
+{
+	struct profile	*p;
+
+	if (req_check_method(in) == -1) {
+		req_fail(out, 405, "method_not_allowed");
+		return NULL;
+	}
+	/* Half a body is no delivery; the provider sends it again. */
+	if (in->timed_out) {
+		req_fail(out, 408, "body_timeout");
+		return NULL;
+	}
+	if ((p = config_profile(ctx->cfg, in->profile)) == NULL) {
+		snprintf(out->detail, sizeof(out->detail), "no usable profile "
+		    "'%.64s' in the configuration", in->profile != NULL &&
+		    *in->profile != '\0' ? in->profile : "default");
+		req_fail(out, 500, "unknown_profile");
+		return NULL;
+	}
+	if (req_check_type(in->content_type) == -1) {
+		req_fail(out, 415, "unsupported_media_type");
+		return NULL;
+	}
+	if (in->too_large || in->bodylen > p->max_body) {
+		req_fail(out, 413, "payload_too_large");
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The signature over the timestamp and the raw body, nothing parsed
+ * before it.  A CGI program keys only this profile, and only now: its
+ * MACs before the check, its PBKDF2 keys after it.  0, or -1 (out set).
+ */
+static int
+req_authenticate(struct profile *p, const struct req_in *in,
+    struct req_out *out)
+{
+	if (in->signature == NULL || *in->signature == '\0')
+		return req_fail(out, 401, "missing_signature");
+	if (in->timestamp == NULL || *in->timestamp == '\0')
+		return req_fail(out, 401, "missing_timestamp");
+	if (config_prepare_macs(p, out->detail, sizeof(out->detail)) == -1)
+		return req_fail(out, 503, "spool_unavailable");
+	if (sig_verify(p->sig_keys, p->nsig, in->signature,
+	    strlen(in->signature), in->timestamp, strlen(in->timestamp),
+	    in->body, in->bodylen) < 0)
+		return req_fail(out, 401, "invalid_signature");
+	if (config_prepare_keys(p, out->detail, sizeof(out->detail)) == -1)
+		return req_fail(out, 503, "spool_unavailable");
+	return 0;
+}
+
 void
 req_handle(struct req_ctx *ctx, const struct req_in *in,
     struct req_out *out)
@@ -594,54 +630,10 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 	memset(out, 0, sizeof(*out));
 	snprintf(out->event, sizeof(out->event), "-");
 
-	if (req_check_method(in) == -1) {
-		req_fail(out, 405, "method_not_allowed");
+	if ((p = req_admit(ctx, in, out)) == NULL ||
+	    req_authenticate(p, in, out) == -1)
 		return;
-	}
-	/* Half a body is no delivery; the provider sends it again. */
-	if (in->timed_out) {
-		req_fail(out, 408, "body_timeout");
-		return;
-	}
-	if ((p = config_profile(ctx->cfg, in->profile)) == NULL) {
-		snprintf(out->detail, sizeof(out->detail), "no usable profile "
-		    "'%.64s' in the configuration", in->profile != NULL &&
-		    *in->profile != '\0' ? in->profile : "default");
-		req_fail(out, 500, "unknown_profile");
-		return;
-	}
-	sp = &ctx->spools[p - ctx->cfg->profiles];
-	if (req_check_type(in->content_type) == -1) {
-		req_fail(out, 415, "unsupported_media_type");
-		return;
-	}
-	if (in->too_large || in->bodylen > p->max_body) {
-		req_fail(out, 413, "payload_too_large");
-		return;
-	}
-	if (in->signature == NULL || *in->signature == '\0') {
-		req_fail(out, 401, "missing_signature");
-		return;
-	}
-	if (in->timestamp == NULL || *in->timestamp == '\0') {
-		req_fail(out, 401, "missing_timestamp");
-		return;
-	}
-	/* A CGI program keys only this profile, and only now (each once). */
-	if (config_prepare_macs(p, out->detail, sizeof(out->detail)) == -1) {
-		req_fail(out, 503, "spool_unavailable");
-		return;
-	}
-	if (sig_verify(p->sig_keys, p->nsig, in->signature,
-	    strlen(in->signature), in->timestamp, strlen(in->timestamp),
-	    in->body, in->bodylen) < 0) {
-		req_fail(out, 401, "invalid_signature");
-		return;
-	}
-	if (config_prepare_keys(p, out->detail, sizeof(out->detail)) == -1) {
-		req_fail(out, 503, "spool_unavailable");
-		return;
-	}
+	sp = &ctx->spools[config_profile_index(ctx->cfg, p)];
 	/* Authenticated from here on: failures are kept in quarantine. */
 	if (req_parse_timestamp(in->timestamp, &when) == -1) {
 		req_fail(out, 401, "missing_timestamp");

@@ -1,4 +1,4 @@
-/* row: build and serialise spool rows with json-c. */
+/* row: build, serialise and read back spool rows with json-c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,10 @@
 
 #include "b64.h"
 #include "row.h"
-#include "sig.h"
+#include "util.h"
+
+_Static_assert(ROW_ID_HEX_LEN == 2 * SHA256_DIGEST_LENGTH,
+    "a row id is the hex of a SHA-256");
 
 void
 row_id(const void *buf, size_t len, char id[ROW_ID_HEX_LEN + 1])
@@ -17,7 +20,7 @@ row_id(const void *buf, size_t len, char id[ROW_ID_HEX_LEN + 1])
 	unsigned char	md[SHA256_DIGEST_LENGTH];
 
 	SHA256(buf, len, md);
-	sig_to_hex(md, id);	/* same width: SIG_LEN == SHA256 length */
+	util_hex_encode(md, sizeof(md), id);
 }
 
 void
@@ -37,13 +40,70 @@ row_time(const struct timespec *ts, char out[ROW_TIME_LEN + 1])
 	out[ROW_TIME_LEN] = '\0';
 }
 
+int
+row_time_parse(const char *s, time_t *t)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+		return -1;
+	*t = timegm(&tm);
+	return 0;
+}
+
+void
+row_location_encode(const char *uri, char *buf, size_t buflen)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			n = 0;
+	unsigned char		c;
+
+	for (; uri != NULL && (c = (unsigned char)*uri) != '\0' &&
+	    c != '?'; uri++) {
+		if (n + 4 > buflen)
+			break;
+		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[n++] = (char)c;
+		else {
+			buf[n++] = '%';
+			buf[n++] = hex[c >> 4];
+			buf[n++] = hex[c & 15];
+		}
+	}
+	buf[n] = '\0';
+}
+
+char *
+row_location_decode(const char *s)
+{
+	char	*out, *o;
+	int	 hi, lo;
+
+	if ((out = o = malloc(strlen(s) + 1)) == NULL)
+		return NULL;
+	for (; *s != '\0'; s++) {
+		if (*s == '%' && (hi = util_hex_value(s[1])) != -1 &&
+		    (lo = util_hex_value(s[2])) != -1) {
+			*o++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
 static struct json_object *
 row_string(const char *s)
 {
 	return s == NULL ? NULL : json_object_new_string(s);
 }
 
-/* The fields every row starts with, in the order consumers see them. */
+/*
+ * The fields every row starts with, in the order consumers see them: "id"
+ * first, as spoolfmt.h's readers take it from the row's first bytes.
+ */
 static struct json_object *
 row_head(const char *id, const struct row_meta *m)
 {
@@ -153,4 +213,104 @@ row_line(struct json_object *obj, size_t *len)
 {
 	return json_object_to_json_string_length(obj,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+}
+
+struct json_object *
+row_parse(const char *buf, size_t len, int depth)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o;
+
+	if ((tok = json_tokener_new_ex(depth)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* One line of JSON and its newline: nothing else. */
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* The object member key of o, or NULL. */
+static struct json_object *
+row_object(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+/* The delivery's x-timestamp, as row_quarantine() stored it. */
+static const char *
+row_timestamp(struct json_object *row)
+{
+	const char	*ts;
+
+	if ((ts = util_json_string(row_object(row, "headers"), "x-timestamp",
+	    NULL)) == NULL)
+		ts = util_json_string(row, "delivery_timestamp", NULL);
+	return ts;
+}
+
+void
+row_quarantine_info(struct json_object *row, struct row_qinfo *qi)
+{
+	qi->id = util_json_string(row, "id", NULL);
+	qi->reason = util_json_string(row, "reason", NULL);
+	qi->received_at = util_json_string(row, "received_at", NULL);
+	qi->timestamp = row_timestamp(row);
+}
+
+void
+row_delivery_free(struct row_delivery *d)
+{
+	free(d->body);
+	free(d->location);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+row_quarantine_read(struct json_object *row, struct row_delivery *d,
+    const char **why)
+{
+	struct json_object	*h;
+	const char		*b64, *loc;
+	size_t			 blen;
+
+	memset(d, 0, sizeof(*d));
+	*why = "not a JSON object";
+	if (row == NULL)
+		return -1;
+	*why = "no body_base64 or headers";
+	if ((b64 = util_json_string(row, "body_base64", NULL)) == NULL ||
+	    (h = row_object(row, "headers")) == NULL)
+		return -1;
+	*why = "bad body_base64";
+	blen = strlen(b64);
+	if ((d->body = malloc(B64_DECODED_MAX(blen) + 1)) == NULL ||
+	    b64_decode(b64, blen, d->body, B64_DECODED_MAX(blen),
+	    &d->bodylen) == -1)
+		goto fail;
+	*why = "out of memory";
+	if ((loc = util_json_string(row, "location", NULL)) != NULL &&
+	    (d->location = row_location_decode(loc)) == NULL)
+		goto fail;
+	d->content_type = util_json_string(h, "content-type", NULL);
+	d->signature = util_json_string(h, "x-signature", NULL);
+	d->timestamp = row_timestamp(row);
+	d->profile = util_json_string(row, "profile", NULL);
+	return 0;
+fail:
+	row_delivery_free(d);
+	return -1;
 }

@@ -492,56 +492,53 @@ fresh_init(struct fresh *fr, long long now_ms, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * *v = the fresh value of val (at key in an object; key NULL in an array,
+ * where only strings change), or NULL to keep it: 0, or -1.  Nested
+ * containers are walked.
+ */
+static int
+fresh_member(struct json_object *val, const char *key, struct fresh *fr,
+    int depth, struct json_object **v)
+{
+	*v = NULL;
+	if (json_object_is_type(val, json_type_object) ||
+	    json_object_is_type(val, json_type_array) ||
+	    (key == NULL && !json_object_is_type(val, json_type_string)))
+		return fresh_walk(val, fr, depth + 1);
+	return fresh_string(key, json_object_is_type(val, json_type_string) ?
+	    json_object_get_string(val) : NULL, fr, v);
+}
+
 /* Give obj and everything below it fresh values. */
 static int
 fresh_walk(struct json_object *obj, struct fresh *fr, int depth)
 {
-	struct json_object	*el, *v;
+	struct json_object	*v;
 	size_t			 i, n;
+	int			 rc = 0;
 
 	if (depth > SAMPLE_DEPTH)
 		return -1;
 	if (json_object_is_type(obj, json_type_array)) {
 		n = json_object_array_length(obj);
-		for (i = 0; i < n; i++) {
-			el = json_object_array_get_idx(obj, i);
-			if (!json_object_is_type(el, json_type_string)) {
-				if (fresh_walk(el, fr, depth + 1) == -1)
-					return -1;
-				continue;
-			}
-			if (fresh_string(NULL, json_object_get_string(el), fr,
-			    &v) == -1)
-				return -1;
-			if (v == NULL)
-				continue;
-			if (json_object_array_put_idx(obj, i, v) != 0) {
+		for (i = 0; i < n && rc == 0; i++) {
+			if ((rc = fresh_member(json_object_array_get_idx(obj,
+			    i), NULL, fr, depth, &v)) == 0 && v != NULL &&
+			    (rc = json_object_array_put_idx(obj, i, v)) != 0)
 				json_object_put(v);
-				return -1;
-			}
 		}
-		return 0;
+		return rc == 0 ? 0 : -1;
 	}
 	if (!json_object_is_type(obj, json_type_object))
 		return 0;
 	json_object_object_foreach(obj, key, val) {
-		if (json_object_is_type(val, json_type_object) ||
-		    json_object_is_type(val, json_type_array)) {
-			if (fresh_walk(val, fr, depth + 1) == -1)
-				return -1;
-			continue;
-		}
-		if (fresh_string(key, json_object_is_type(val,
-		    json_type_string) ? json_object_get_string(val) : NULL, fr,
-		    &v) == -1)
-			return -1;
-		if (v == NULL)
-			continue;
 		/* Replacing a key's value keeps the key's place. */
-		if (json_object_object_add(obj, key, v) != 0) {
+		if ((rc = fresh_member(val, key, fr, depth, &v)) == 0 &&
+		    v != NULL && (rc = json_object_object_add(obj, key, v)) != 0)
 			json_object_put(v);
+		if (rc != 0)
 			return -1;
-		}
 	}
 	return 0;
 }

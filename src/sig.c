@@ -5,6 +5,7 @@
 #include <openssl/params.h>
 
 #include "sig.h"
+#include "util.h"
 
 int
 sig_key_init(struct sig_key *k, const void *secret, size_t len)
@@ -53,18 +54,6 @@ sig_compute(struct sig_key *k, const char *ts, size_t tslen,
 	return 0;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 sig_parse_hex(const char *hex, size_t len, unsigned char mac[SIG_LEN])
 {
@@ -74,8 +63,8 @@ sig_parse_hex(const char *hex, size_t len, unsigned char mac[SIG_LEN])
 	if (len != SIG_HEX_LEN)
 		return -1;
 	for (i = 0; i < SIG_LEN; i++) {
-		hi = hexval((unsigned char)hex[2 * i]);
-		lo = hexval((unsigned char)hex[2 * i + 1]);
+		hi = util_hex_value((unsigned char)hex[2 * i]);
+		lo = util_hex_value((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		mac[i] = (unsigned char)(hi << 4 | lo);
@@ -86,14 +75,7 @@ sig_parse_hex(const char *hex, size_t len, unsigned char mac[SIG_LEN])
 void
 sig_to_hex(const unsigned char mac[SIG_LEN], char hex[SIG_HEX_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t	i;
-
-	for (i = 0; i < SIG_LEN; i++) {
-		hex[2 * i] = digits[mac[i] >> 4];
-		hex[2 * i + 1] = digits[mac[i] & 15];
-	}
-	hex[SIG_HEX_LEN] = '\0';
+	util_hex_encode(mac, SIG_LEN, hex);
 }
 
 int

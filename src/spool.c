@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,30 +14,14 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "spoolfmt.h"
+#include "util.h"
 
 #define SPOOL_ORPHAN_AGE	3600	/* seconds: a tmp/ file this old is
 					   nobody's, whatever its pid says */
-#define SPOOL_NAME_LEN		(16 + 1 + 7 + 5)
 
-static const char *const spool_subdirs[] = { "tmp", "new", "cur", "failed" };
-
-static int
-spool_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Directories get x wherever rows get r, so consumers can list them. */
-static mode_t
-spool_dir_mode(mode_t file_mode)
-{
-	return (file_mode | (file_mode & 0444) >> 2) & 0777;
-}
+static const char *const spool_subdirs[] = { SF_TMP, SF_NEW, SF_CUR,
+	SF_FAILED };
 
 /*
  * Give fd to uid:gid with mode; root says whether we may change its user.
@@ -78,7 +61,7 @@ static int
 spool_opendir(const struct spool *sp, int at, const char *dir, mode_t mode)
 {
 	struct stat	st;
-	int		fd, saved;
+	int		fd;
 
 	fd = openat(at, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd != -1 || errno != ENOENT)
@@ -105,10 +88,7 @@ spool_opendir(const struct spool *sp, int at, const char *dir, mode_t mode)
 		goto fail;
 	return fd;
 fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return util_close(fd, -1);
 }
 
 int
@@ -147,22 +127,22 @@ spool_open_seq(struct spool *sp, char *err, size_t errlen)
 	struct stat	st;
 	int		fd, saved;
 
-	fd = openat(sp->rootfd, SPOOL_SEQ_FILE, O_RDWR | O_CREAT | O_EXCL |
+	fd = openat(sp->rootfd, SF_SEQ, O_RDWR | O_CREAT | O_EXCL |
 	    O_CLOEXEC | O_NOFOLLOW, sp->file_mode);
 	if (fd != -1) {
 		if (spool_give(sp, fd, sp->file_mode) == 0)
 			return fd;
 		goto fail;
 	}
-	if (errno != EEXIST || (fd = openat(sp->rootfd, SPOOL_SEQ_FILE,
+	if (errno != EEXIST || (fd = openat(sp->rootfd, SF_SEQ,
 	    O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)) == -1 ||
 	    fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    (st.st_uid != sp->uid && st.st_uid != sp->euid)) {
-		spool_err(err, errlen, "spool %s: %s is not the spool's own "
+		util_err(err, errlen, "spool %s: %s is not the spool's own "
 		    "(a regular file with one link, owned by uid %lu): "
-		    "refused; remove it", sp->root, SPOOL_SEQ_FILE,
+		    "refused; remove it", sp->root, SF_SEQ,
 		    (unsigned long)sp->uid);
 		close(fd);
 		return -1;
@@ -172,7 +152,7 @@ fail:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
-	spool_err(err, errlen, "spool %s: %s: %s", sp->root, SPOOL_SEQ_FILE,
+	util_err(err, errlen, "spool %s: %s: %s", sp->root, SF_SEQ,
 	    strerror(saved));
 	return -1;
 }
@@ -186,11 +166,17 @@ spool_map_seq(struct spool *sp, char *err, size_t errlen)
 
 	if ((fd = spool_open_seq(sp, err, errlen)) == -1)
 		return -1;
+	/*
+	 * Every block of the mapping allocated now: a page first touched
+	 * on a full file system would be SIGBUS, not ENOSPC (an extended
+	 * file is sparse).  posix_fallocate() returns the error number.
+	 */
 	if (fstat(fd, &st) == -1 ||
 	    (st.st_size < (off_t)SPOOL_SEQ_SIZE &&
-	    ftruncate(fd, SPOOL_SEQ_SIZE) == -1)) {
-		spool_err(err, errlen, "spool %s: %s: %s", sp->root,
-		    SPOOL_SEQ_FILE, strerror(errno));
+	    ftruncate(fd, SPOOL_SEQ_SIZE) == -1) ||
+	    (errno = posix_fallocate(fd, 0, SPOOL_SEQ_SIZE)) != 0) {
+		util_err(err, errlen, "spool %s: %s: %s", sp->root,
+		    SF_SEQ, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -198,8 +184,8 @@ spool_map_seq(struct spool *sp, char *err, size_t errlen)
 	    fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
-		return spool_err(err, errlen, "spool %s: %s: %s", sp->root,
-		    SPOOL_SEQ_FILE, strerror(errno));
+		return util_err(err, errlen, "spool %s: %s: %s", sp->root,
+		    SF_SEQ, strerror(errno));
 	sp->seq = p;
 	return 0;
 }
@@ -257,9 +243,10 @@ int
 spool_open(struct spool *sp, const char *root, mode_t file_mode,
     enum config_sync sync, char *err, size_t errlen)
 {
-	mode_t	dmode = spool_dir_mode(file_mode), um;
-	char	sub[3];
-	int	i, fd;
+	mode_t	dmode = sf_dir_mode(file_mode), um;
+	char	sub[SF_SUB_LEN + 1];
+	unsigned i;
+	int	fd;
 
 	spool_reset(sp);
 	sp->file_mode = file_mode;
@@ -269,10 +256,10 @@ spool_open(struct spool *sp, const char *root, mode_t file_mode,
 	umask(um);
 	sp->chmod = (um & file_mode) != 0;
 	if ((sp->root = strdup(root)) == NULL)
-		return spool_err(err, errlen, "out of memory");
+		return util_err(err, errlen, "out of memory");
 	if (spool_open_root(sp, root, dmode) == -1 ||
 	    spool_open_resources(sp, dmode) == -1 ||
-	    (sp->idsfd = spool_opendir(sp, sp->rootfd, SPOOL_IDS_DIR,
+	    (sp->idsfd = spool_opendir(sp, sp->rootfd, SF_IDS,
 	    dmode)) == -1)
 		goto fail;
 	if (spool_map_seq(sp, err, errlen) == -1) {
@@ -280,8 +267,8 @@ spool_open(struct spool *sp, const char *root, mode_t file_mode,
 		return -1;
 	}
 	/* Keys are hex: make their subdirectories now, not per request. */
-	for (i = 0; i < 256; i++) {
-		snprintf(sub, sizeof(sub), "%02x", i);
+	for (i = 0; i < SF_IDS_SUBS; i++) {
+		sf_ids_sub(i, sub);
 		if ((fd = spool_opendir(sp, sp->idsfd, sub, dmode)) == -1)
 			goto fail;
 		close(fd);
@@ -292,7 +279,7 @@ spool_open(struct spool *sp, const char *root, mode_t file_mode,
 		goto fail;
 	return 0;
 fail:
-	spool_err(err, errlen, "spool %s: %s", root, strerror(errno));
+	util_err(err, errlen, "spool %s: %s", root, strerror(errno));
 	spool_close(sp);
 	return -1;
 }
@@ -321,45 +308,15 @@ spool_close(struct spool *sp)
 int
 spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX])
 {
-	struct timespec	ts;
-	uint64_t	now, old, next;
+	uint64_t	now = util_now_usec(), old, next;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	/* Strictly increasing across processes: max(last + 1, now). */
 	old = __atomic_load_n(sp->seq, __ATOMIC_RELAXED);
 	do {
 		next = old + 1 > now ? old + 1 : now;
 	} while (!__atomic_compare_exchange_n(sp->seq, &old, next, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-	if (snprintf(name, SPOOL_NAME_MAX, "%016llu.%07ld.json",
-	    (unsigned long long)next, (long)getpid()) >= SPOOL_NAME_MAX)
-		return -1;
-	return 0;
-}
-
-static int
-spool_valid_key(const char *key)
-{
-	size_t	n;
-
-	for (n = 0; key[n] != '\0'; n++)
-		if (!((key[n] >= '0' && key[n] <= '9') ||
-		    (key[n] >= 'a' && key[n] <= 'z')))
-			return 0;
-	return n >= 2 && n < SPOOL_KEY_MAX;
-}
-
-/* The record of key, below .ids/: "<xx>/<key>", xx its last two characters. */
-static void
-spool_record_path(const char *key, char rec[SPOOL_RECORD_MAX])
-{
-	size_t	n = strlen(key);
-
-	rec[0] = key[n - 2];
-	rec[1] = key[n - 1];
-	rec[2] = '/';
-	memcpy(rec + 3, key, n + 1);
+	return sf_name_make(name, next, (long)getpid());
 }
 
 /*
@@ -371,7 +328,7 @@ static int
 spool_link_record(struct spool *sp, int tmpfd, const char *name,
     const char *rec)
 {
-	char	sub[3] = { rec[0], rec[1], '\0' };
+	char	sub[SF_SUB_LEN + 1];
 	int	fd;
 
 	if (linkat(tmpfd, name, sp->idsfd, rec, 0) == 0)
@@ -379,8 +336,9 @@ spool_link_record(struct spool *sp, int tmpfd, const char *name,
 	if (errno != ENOENT)
 		return -1;
 	/* The first record in its subdirectory. */
+	sf_record_sub(rec, sub);
 	if ((fd = spool_opendir(sp, sp->idsfd, sub,
-	    spool_dir_mode(sp->file_mode))) == -1)
+	    sf_dir_mode(sp->file_mode))) == -1)
 		return -1;
 	close(fd);
 	return linkat(tmpfd, name, sp->idsfd, rec, 0);
@@ -390,20 +348,17 @@ spool_link_record(struct spool *sp, int tmpfd, const char *name,
 static int
 spool_fsync_record(const struct spool *sp, const char *rec)
 {
-	char	sub[3] = { rec[0], rec[1], '\0' };
-	int	fd, rc, saved;
+	char	sub[SF_SUB_LEN + 1];
+	int	fd;
 
 	if (sp->sync == SYNC_NONE)
 		return 0;
+	sf_record_sub(rec, sub);
 	fd = openat(sp->idsfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW);
 	if (fd == -1)
 		return -1;
-	rc = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
+	return util_close(fd, fsync(fd));
 }
 
 static int
@@ -491,7 +446,8 @@ spool_empty_record(const struct spool *sp, const char *rec)
 {
 	char	tmp[SPOOL_RECORD_MAX + 16];
 
-	snprintf(tmp, sizeof(tmp), "%s.%ld", rec, (long)getpid());
+	if (sf_record_tmp(rec, (long)getpid(), tmp, sizeof(tmp)) == -1)
+		return;
 	if (spool_make_empty(sp, tmp) == -1) {
 		/* EEXIST: left by a crashed process that had our pid. */
 		if (errno != EEXIST || unlinkat(sp->idsfd, tmp, 0) == -1 ||
@@ -511,12 +467,12 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	char	rec[SPOOL_RECORD_MAX];
 	const char *step;
 
-	if ((unsigned)res >= RES__COUNT || !spool_valid_key(key)) {
-		spool_err(err, errlen, "bad resource or key");
+	if ((unsigned)res >= RES__COUNT || !sf_key_valid(key)) {
+		util_err(err, errlen, "bad resource or key");
 		return SPOOL_FAILED;
 	}
 	if (sp->seq == NULL) {
-		spool_err(err, errlen, "spool not open (see the log line of "
+		util_err(err, errlen, "spool not open (see the log line of "
 		    "the start)");
 		return SPOOL_FAILED;
 	}
@@ -530,7 +486,7 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 		goto fail;
 	written = 1;
 	step = "record";
-	spool_record_path(key, rec);
+	sf_record_path(key, rec);
 	if (spool_link_record(sp, tmpfd, name, rec) == -1) {
 		if (errno != EEXIST)
 			goto fail;
@@ -558,7 +514,7 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	spool_empty_record(sp, rec);
 	return SPOOL_WRITTEN;
 fail:
-	spool_err(err, errlen, "%s/%s: %s: %s", sp->root,
+	util_err(err, errlen, "%s/%s: %s: %s", sp->root,
 	    event_resource_name(res), step, strerror(errno));
 	/* Undo in the order that never leaves a record without its row. */
 	if (linked)
@@ -566,22 +522,6 @@ fail:
 	if (written)
 		(void)unlinkat(published ? newfd : tmpfd, name, 0);
 	return SPOOL_FAILED;
-}
-
-/* A row name as spool_next_name() makes them; its pid in *pid. */
-static int
-spool_row_name(const char *s, long *pid)
-{
-	size_t	i;
-
-	if (strlen(s) != SPOOL_NAME_LEN || s[16] != '.' ||
-	    strcmp(s + 24, ".json") != 0)
-		return 0;
-	for (i = 0; i < 24; i++)
-		if (i != 16 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	*pid = strtol(s + 17, NULL, 10);
-	return 1;
 }
 
 /* Whether a tmp/ file may still be being written by a live process. */
@@ -611,7 +551,7 @@ spool_recover_dir(struct spool *sp, enum resource res, int *published)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (!spool_row_name(de->d_name, &pid) ||
+		if (sf_name_parse(de->d_name, NULL, &pid) == -1 ||
 		    fstatat(tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
 		    -1 || !S_ISREG(st.st_mode) || spool_in_flight(pid, &st))
 			continue;
@@ -660,7 +600,7 @@ spool_quarantine_sum(int qfd, const char *dir, uint64_t *sum)
 static int
 spool_quarantine_scan(struct spool *sp, uint64_t *used)
 {
-	static const char *const dirs[] = { "tmp", "new", "cur" };
+	static const char *const dirs[] = { SF_TMP, SF_NEW, SF_CUR };
 	size_t	i;
 	int	qfd, rc = 0;
 
@@ -784,9 +724,9 @@ spool_seen(struct spool *sp, const char *key)
 	struct stat	st;
 	char		rec[SPOOL_RECORD_MAX];
 
-	if (sp->seq == NULL || !spool_valid_key(key))
+	if (sp->seq == NULL || !sf_key_valid(key))
 		return -1;
-	spool_record_path(key, rec);
+	sf_record_path(key, rec);
 	if (fstatat(sp->idsfd, rec, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	/* As for a duplicate: durable before we say so. */
@@ -803,7 +743,7 @@ spool_recover(struct spool *sp, char *err, size_t errlen)
 
 	for (i = 0; i < RES__COUNT; i++)
 		if (spool_recover_dir(sp, i, &published) == -1)
-			return spool_err(err, errlen, "spool %s/%s: %s",
+			return util_err(err, errlen, "spool %s/%s: %s",
 			    sp->root, event_resource_name(i),
 			    strerror(errno));
 	/* The quarantine's size, counted afresh at every start. */
@@ -826,7 +766,7 @@ spool_check(const char *root, mode_t file_mode, char *err, size_t errlen)
 	if (spool_next_name(&sp, name) == -1 ||
 	    (fd = openat(sp.tmpfd[RES_OTHER], name, O_WRONLY | O_CREAT |
 	    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		spool_err(err, errlen, "spool %s: cannot write: %s", root,
+		util_err(err, errlen, "spool %s: cannot write: %s", root,
 		    strerror(errno));
 		spool_close(&sp);
 		return -1;

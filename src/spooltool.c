@@ -5,33 +5,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
+#include "spoolfmt.h"
 #include "spooltool.h"
-
-#define ST_ID_PREFIX	"{\"id\":\""
-#define ST_ID_PEEK	(sizeof(ST_ID_PREFIX) - 1 + ROW_ID_HEX_LEN + 1)
-
-static int
-st_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "util.h"
 
 int
-st_spool_open(struct st_spool *sp, const char *root, char *err,
+hs_spool_open(struct hs_spool *sp, const char *root, char *err,
     size_t errlen)
 {
 	struct stat	st;
@@ -42,19 +28,19 @@ st_spool_open(struct st_spool *sp, const char *root, char *err,
 	while (len > 1 && root[len - 1] == '/')
 		len--;
 	if ((sp->root = strndup(root, len)) == NULL) {
-		st_err(err, errlen, "out of memory");
+		util_err(err, errlen, "out of memory");
 		return EX_OSERR;
 	}
 	if ((sp->rootfd = open(sp->root, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1 || fstat(sp->rootfd, &st) == -1) {
-		st_err(err, errlen, "spool %s: %s", sp->root,
+		util_err(err, errlen, "spool %s: %s", sp->root,
 		    strerror(errno));
 		return errno == EACCES ? EX_NOPERM : EX_NOINPUT;
 	}
 	sp->uid = st.st_uid;
 	sp->gid = st.st_gid;
 	sp->dir_mode = st.st_mode & 0777;
-	sp->file_mode = sp->dir_mode & 0666;
+	sp->file_mode = sf_file_mode(sp->dir_mode);
 	/* Refuse a directory that is not a spool, before we touch it. */
 	for (i = 0; i < RES__COUNT; i++) {
 		fd = openat(sp->rootfd, event_resource_name(i), O_RDONLY |
@@ -64,13 +50,13 @@ st_spool_open(struct st_spool *sp, const char *root, char *err,
 			return 0;
 		}
 	}
-	st_err(err, errlen, "spool %s: not a spool (no resource directories;"
+	util_err(err, errlen, "spool %s: not a spool (no resource directories;"
 	    " the responder makes them)", sp->root);
 	return EX_NOINPUT;
 }
 
 void
-st_spool_close(struct st_spool *sp)
+hs_spool_close(struct hs_spool *sp)
 {
 	if (sp->rootfd != -1)
 		close(sp->rootfd);
@@ -80,14 +66,14 @@ st_spool_close(struct st_spool *sp)
 }
 
 int
-st_adopt(const struct st_spool *sp, int fd, int dir)
+hs_adopt(const struct hs_spool *sp, int fd, int dir)
 {
 	return spool_adopt(fd, sp->uid, sp->gid, dir ? sp->dir_mode :
 	    sp->file_mode);
 }
 
 int
-st_subdir(const struct st_spool *sp, enum resource res, const char *sub,
+hs_subdir(const struct hs_spool *sp, enum resource res, const char *sub,
     int create)
 {
 	struct stat	st;
@@ -102,7 +88,7 @@ st_subdir(const struct st_spool *sp, enum resource res, const char *sub,
 	if (fd == -1 && errno == ENOENT && create) {
 		/* As the writer would have made it: new/'s mode, the
 		   spool's owner. */
-		if (fstatat(resfd, ST_NEW, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		if (fstatat(resfd, SF_NEW, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			goto fail;
 		if (mkdirat(resfd, sub, st.st_mode & 0777) == -1) {
 			if (errno != EEXIST)
@@ -121,44 +107,13 @@ st_subdir(const struct st_spool *sp, enum resource res, const char *sub,
 			fd = -1;
 		}
 	}
-	saved = errno;
-	close(resfd);
-	errno = saved;
-	return fd;
+	return util_close(resfd, fd);
 fail:
-	saved = errno;
-	close(resfd);
-	errno = saved;
-	return -1;
-}
-
-int
-st_name_valid(const char *s)
-{
-	size_t	i;
-
-	if (strlen(s) != ST_NAME_LEN || s[16] != '.' ||
-	    strcmp(s + 24, ".json") != 0)
-		return 0;
-	for (i = 0; i < 24; i++)
-		if (i != 16 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	return 1;
-}
-
-uint64_t
-st_name_usec(const char *name)
-{
-	uint64_t	v = 0;
-	int		i;
-
-	for (i = 0; i < 16; i++)
-		v = v * 10 + (uint64_t)(name[i] - '0');
-	return v;
+	return util_close(resfd, -1);
 }
 
 static int
-st_names_add(struct st_names *names, const char *name)
+hs_names_add(struct hs_names *names, const char *name)
 {
 	void	*p;
 	size_t	 cap;
@@ -171,19 +126,19 @@ st_names_add(struct st_names *names, const char *name)
 		names->v = p;
 		names->cap = cap;
 	}
-	memcpy(names->v[names->n++], name, ST_NAME_LEN + 1);
+	memcpy(names->v[names->n++], name, SF_NAME_LEN + 1);
 	return 0;
 }
 
 static int
-st_names_cmp(const void *a, const void *b)
+hs_names_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
 /* Whether the entry is a regular file, without following symlinks. */
 static int
-st_is_file(int dirfd, const struct dirent *de)
+hs_is_file(int dirfd, const struct dirent *de)
 {
 	struct stat	st;
 
@@ -197,7 +152,7 @@ st_is_file(int dirfd, const struct dirent *de)
 
 /* The row names of dirfd: regular files only, or with all, any entry. */
 static int
-st_names_read(int dirfd, struct st_names *names, int all)
+hs_names_read(int dirfd, struct hs_names *names, int all)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -208,18 +163,14 @@ st_names_read(int dirfd, struct st_names *names, int all)
 	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	if ((d = fdopendir(fd)) == NULL)
+		return util_close(fd, -1);
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (!st_name_valid(de->d_name) ||
-		    (!all && !st_is_file(dirfd, de)))
+		if (sf_name_parse(de->d_name, NULL, NULL) == -1 ||
+		    (!all && !hs_is_file(dirfd, de)))
 			continue;
-		if (st_names_add(names, de->d_name) == -1)
+		if (hs_names_add(names, de->d_name) == -1)
 			goto fail;
 		errno = 0;
 	}
@@ -227,37 +178,48 @@ st_names_read(int dirfd, struct st_names *names, int all)
 		goto fail;
 	closedir(d);
 	if (names->n > 1)
-		qsort(names->v, names->n, sizeof(*names->v), st_names_cmp);
+		qsort(names->v, names->n, sizeof(*names->v), hs_names_cmp);
 	return 0;
 fail:
 	saved = errno;
 	closedir(d);
-	st_names_free(names);
+	hs_names_free(names);
 	errno = saved;
 	return -1;
 }
 
 int
-st_names_load(int dirfd, struct st_names *names)
+hs_names_load(int dirfd, struct hs_names *names)
 {
-	return st_names_read(dirfd, names, 0);
+	return hs_names_read(dirfd, names, 0);
 }
 
 int
-st_names_load_all(int dirfd, struct st_names *names)
+hs_names_load_all(int dirfd, struct hs_names *names)
 {
-	return st_names_read(dirfd, names, 1);
+	return hs_names_read(dirfd, names, 1);
+}
+
+int
+hs_names_of(const struct hs_spool *sp, enum resource res, const char *sub,
+    struct hs_names *names)
+{
+	int	fd;
+
+	if ((fd = hs_subdir(sp, res, sub, 0)) == -1)
+		return errno == ENOENT ? 1 : -1;
+	return util_close(fd, hs_names_load(fd, names));
 }
 
 void
-st_names_free(struct st_names *names)
+hs_names_free(struct hs_names *names)
 {
 	free(names->v);
 	memset(names, 0, sizeof(*names));
 }
 
 static int
-st_read_fd(int fd, char *buf, size_t len)
+hs_read_fd(int fd, char *buf, size_t len)
 {
 	size_t	got = 0;
 	ssize_t	n;
@@ -280,7 +242,7 @@ st_read_fd(int fd, char *buf, size_t len)
 }
 
 int
-st_read(int dirfd, const char *name, char **buf, size_t *len, char *err,
+hs_read(int dirfd, const char *name, char **buf, size_t *len, char *err,
     size_t errlen)
 {
 	struct stat	 st;
@@ -293,17 +255,17 @@ st_read(int dirfd, const char *name, char **buf, size_t *len, char *err,
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return 1;	/* consumed meanwhile */
-		return st_err(err, errlen, "%s: %s", name, strerror(errno));
+		return util_err(err, errlen, "%s: %s", name, strerror(errno));
 	}
 	if (fstat(fd, &st) == -1)
 		goto fail;
-	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > ST_ROW_MAX) {
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > HS_ROW_MAX) {
 		close(fd);
-		return st_err(err, errlen, "%s: not a row (%s)", name,
+		return util_err(err, errlen, "%s: not a row (%s)", name,
 		    S_ISREG(st.st_mode) ? "too large" : "not a file");
 	}
 	if ((b = malloc((size_t)st.st_size + 1)) == NULL ||
-	    st_read_fd(fd, b, (size_t)st.st_size) == -1)
+	    hs_read_fd(fd, b, (size_t)st.st_size) == -1)
 		goto fail;
 	b[st.st_size] = '\0';
 	close(fd);
@@ -311,57 +273,17 @@ st_read(int dirfd, const char *name, char **buf, size_t *len, char *err,
 	*len = (size_t)st.st_size;
 	return 0;
 fail:
-	st_err(err, errlen, "%s: %s", name, strerror(errno));
+	util_err(err, errlen, "%s: %s", name, strerror(errno));
 	free(b);
 	close(fd);
 	return -1;
 }
 
 int
-st_row_id(const char *buf, size_t len, char id[ROW_ID_HEX_LEN + 1])
-{
-	const size_t	plen = sizeof(ST_ID_PREFIX) - 1;
-	size_t		i;
-	char		c;
-
-	if (len < ST_ID_PEEK || memcmp(buf, ST_ID_PREFIX, plen) != 0 ||
-	    buf[plen + ROW_ID_HEX_LEN] != '"')
-		return -1;
-	for (i = 0; i < ROW_ID_HEX_LEN; i++) {
-		c = buf[plen + i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return -1;
-		id[i] = c;
-	}
-	id[ROW_ID_HEX_LEN] = '\0';
-	return 0;
-}
-
-int
-st_peek_id(int dirfd, const char *name, char id[ROW_ID_HEX_LEN + 1])
-{
-	char	buf[ST_ID_PEEK];
-	ssize_t	n;
-	int	fd;
-
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	do {
-		n = pread(fd, buf, sizeof(buf), 0);
-	} while (n == -1 && errno == EINTR);
-	close(fd);
-	if (n != (ssize_t)sizeof(buf))
-		return -1;
-	return st_row_id(buf, sizeof(buf), id);
-}
-
-int
-st_claim(int dirfd, const char *name)
+hs_claim(int dirfd, const char *name)
 {
 	struct stat	a, b;
-	int		fd, saved;
+	int		fd;
 
 	/* Never open what is not a regular file (a fifo, a device). */
 	if (fstatat(dirfd, name, &a, AT_SYMLINK_NOFOLLOW) == -1)
@@ -394,14 +316,11 @@ st_claim(int dirfd, const char *name)
 	}
 	return fd;
 fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return util_close(fd, -1);
 }
 
 int
-st_finish(int fromfd, int tofd, const char *name)
+hs_finish(int fromfd, int tofd, const char *name)
 {
 	if (tofd == -1) {
 		if (unlinkat(fromfd, name, 0) == -1)
@@ -415,8 +334,8 @@ st_finish(int fromfd, int tofd, const char *name)
 }
 
 int
-st_resources_parse(int argc, char **argv, int quarantine, int stdin_ok,
-    struct st_resources *out, char *err, size_t errlen)
+hs_resources_parse(int argc, char **argv, int quarantine, int stdin_ok,
+    struct hs_resources *out, char *err, size_t errlen)
 {
 	enum resource	res;
 	int		i;
@@ -436,7 +355,7 @@ st_resources_parse(int argc, char **argv, int quarantine, int stdin_ok,
 		    event_resource_name(RES_QUARANTINE)) == 0)
 			out->on[RES_QUARANTINE] = 1;
 		else
-			return st_err(err, errlen, "unknown resource '%.64s' "
+			return util_err(err, errlen, "unknown resource '%.64s' "
 			    "(kyc, signatures, consents, forms, credentials, "
 			    "otp, other%s)", argv[i],
 			    quarantine ? ", quarantine" : "");
@@ -446,7 +365,7 @@ st_resources_parse(int argc, char **argv, int quarantine, int stdin_ok,
 
 /* Digits only, at most 18 of them (no overflow).  0 or -1. */
 static int
-st_parse_digits(const char *s, size_t n, long long *v)
+hs_parse_digits(const char *s, size_t n, long long *v)
 {
 	size_t	i;
 
@@ -462,13 +381,13 @@ st_parse_digits(const char *s, size_t n, long long *v)
 }
 
 int
-st_parse_number(const char *s, long long max, long long *v)
+hs_parse_number(const char *s, long long max, long long *v)
 {
-	return st_parse_digits(s, strlen(s), v) == -1 || *v > max ? -1 : 0;
+	return hs_parse_digits(s, strlen(s), v) == -1 || *v > max ? -1 : 0;
 }
 
 int
-st_parse_duration(const char *s, long long *secs)
+hs_parse_duration(const char *s, long long *secs)
 {
 	static const struct {
 		char		unit;
@@ -487,38 +406,29 @@ st_parse_duration(const char *s, long long *secs)
 		mult = units[i].mult;
 		n--;
 	}
-	if (st_parse_digits(s, n, &v) == -1 || v > ST_GC_MAX / mult)
+	if (hs_parse_digits(s, n, &v) == -1 || v > HS_GC_MAX / mult)
 		return -1;
 	*secs = v * mult;
 	return 0;
 }
 
 int
-st_parse_seconds(const char *s, long *ms)
+hs_parse_seconds(const char *s, long *ms)
 {
 	const char	*dot = strchr(s, '.');
 	long long	 whole, frac = 0;
 	size_t		 n;
 
-	if (st_parse_digits(s, dot ? (size_t)(dot - s) : strlen(s),
-	    &whole) == -1 || whole > ST_TIMEOUT_MAX)
+	if (hs_parse_digits(s, dot ? (size_t)(dot - s) : strlen(s),
+	    &whole) == -1 || whole > HS_TIMEOUT_MAX)
 		return -1;
 	if (dot != NULL) {
 		n = strlen(dot + 1);
-		if (n > 3 || st_parse_digits(dot + 1, n, &frac) == -1)
+		if (n > 3 || hs_parse_digits(dot + 1, n, &frac) == -1)
 			return -1;
 		for (; n < 3; n++)
 			frac *= 10;
 	}
 	*ms = (long)(whole * 1000 + frac);
-	return *ms > 0 && *ms <= ST_TIMEOUT_MAX * 1000L ? 0 : -1;
-}
-
-uint64_t
-st_now_usec(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	return *ms > 0 && *ms <= HS_TIMEOUT_MAX * 1000L ? 0 : -1;
 }

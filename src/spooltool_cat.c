@@ -9,101 +9,80 @@
 #include <json-c/json.h>
 
 #include "hwlog.h"
+#include "row.h"
+#include "spoolfmt.h"
 #include "spooltool.h"
 
 /* One waiting row: which resource, and its name. */
-struct st_entry {
+struct hs_entry {
 	enum resource	 res;
-	char		 name[ST_NAME_LEN + 1];
+	char		 name[SF_NAME_LEN + 1];
 };
+
+#define HS_COLUMN_PATHS	5	/* paths of a column, with the NULL */
 
 /* A column: its header and where its value is found. */
-struct st_column {
+struct hs_column {
 	const char	*header;
-	const char	*const *paths;	/* first present wins */
+	const char	*paths[HS_COLUMN_PATHS];	/* first present wins */
 };
-
-static const char *const p_received[] = { "received_at", NULL };
-static const char *const p_resource[] = { "resource", NULL };
-static const char *const p_event[] = { "event", NULL };
-static const char *const p_org[] = { "payload.organizationId",
-	"payload.issuerDid", NULL };
-static const char *const p_process[] = { "payload.processId",
-	"payload.requestId", NULL };
-static const char *const p_subject[] = { "payload.userId",
-	"payload.professionalId", "payload.user.id", "payload.user.did",
-	NULL };
-static const char *const p_completed[] = { "payload.completedAt",
-	"payload.rejectedAt", "payload.decisionDate", "payload.decision.date",
-	NULL };
-static const char *const p_id[] = { "id", NULL };
 
 /* The row columns before "items" and after it ("file" is computed). */
-static const struct st_column row_head_cols[] = {
-	{ "received_at", p_received },
-	{ "resource", p_resource },
-	{ "event", p_event },
-	{ "organization_id", p_org },
-	{ "process_id", p_process },
-	{ "subject_id", p_subject },
-	{ "completed_at", p_completed },
+static const struct hs_column row_head_cols[] = {
+	{ "received_at", { "received_at" } },
+	{ "resource", { "resource" } },
+	{ "event", { "event" } },
+	{ "organization_id", { "payload.organizationId",
+	    "payload.issuerDid" } },
+	{ "process_id", { "payload.processId", "payload.requestId" } },
+	{ "subject_id", { "payload.userId", "payload.professionalId",
+	    "payload.user.id", "payload.user.did" } },
+	{ "completed_at", { "payload.completedAt", "payload.rejectedAt",
+	    "payload.decisionDate", "payload.decision.date" } },
 };
+static const struct hs_column id_col = { "id", { "id" } };
 
-static const char *const i_id[] = { "itemId", NULL };
-static const char *const i_name[] = { "documentName", "consentName",
-	"formId", "name", NULL };
-static const char *const i_date[] = { "decisionDate", "decision.date",
-	NULL };
-static const char *const i_rejected[] = { "rejected", NULL };
-
-static const struct st_column item_cols[] = {
-	{ "item_id", i_id },
-	{ "item_name", i_name },
-	{ "item_decision_date", i_date },
-	{ "item_rejected", i_rejected },
+static const struct hs_column item_cols[] = {
+	{ "item_id", { "itemId" } },
+	{ "item_name", { "documentName", "consentName", "formId", "name" } },
+	{ "item_decision_date", { "decisionDate", "decision.date" } },
+	{ "item_rejected", { "rejected" } },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-static struct json_object *st_path(struct json_object *, const char *);
-static int	 st_entries_load(const struct st_spool *,
-		    const struct st_resources *, struct st_entry **, size_t *);
-static int	 st_cat_stdin(enum st_format, int);
-static void	 st_put_parsed(enum st_format, int, struct json_object *,
+static struct json_object *hs_path(struct json_object *, const char *);
+static int	 hs_entries_load(const struct hs_spool *,
+		    const struct hs_resources *, struct hs_entry **, size_t *);
+static int	 hs_cat_stdin(enum hs_format, int);
+static void	 hs_put_parsed(enum hs_format, int, struct json_object *,
 		    const char *);
-static int	 st_cat_one(const struct st_spool *, const struct st_entry *,
-		    enum st_format, int);
-static void	 st_put_row(FILE *, enum st_format, struct json_object *,
+static int	 hs_cat_one(const struct hs_spool *, const struct hs_entry *,
+		    enum hs_format, int);
+static void	 hs_put_row(FILE *, enum hs_format, struct json_object *,
 		    const char *, struct json_object *, size_t);
 
 int
-st_ls(const struct st_spool *sp, const struct st_resources *rs)
+hs_ls(const struct hs_spool *sp, const struct hs_resources *rs)
 {
-	struct st_names	names;
+	struct hs_names	names;
 	size_t		i;
-	int		r, fd;
+	int		r, got;
 
 	for (r = 0; r < RES__COUNT; r++) {
 		if (!rs->on[r])
 			continue;
-		if ((fd = st_subdir(sp, r, ST_NEW, 0)) == -1) {
-			if (errno == ENOENT)
-				continue;	/* nothing written there yet */
-			hwlog("%s/%s/new: %s", sp->root,
+		if ((got = hs_names_of(sp, r, SF_NEW, &names)) == 1)
+			continue;	/* nothing written there yet */
+		if (got == -1) {
+			hwlog("%s/%s/" SF_NEW ": %s", sp->root,
 			    event_resource_name(r), strerror(errno));
 			return EX_TEMPFAIL;
 		}
-		if (st_names_load(fd, &names) == -1) {
-			hwlog("%s/%s/new: %s", sp->root,
-			    event_resource_name(r), strerror(errno));
-			close(fd);
-			return EX_TEMPFAIL;
-		}
-		close(fd);
 		for (i = 0; i < names.n; i++)
-			printf("%s/%s/new/%s\n", sp->root,
+			printf("%s/%s/" SF_NEW "/%s\n", sp->root,
 			    event_resource_name(r), names.v[i]);
-		st_names_free(&names);
+		hs_names_free(&names);
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		return EX_IOERR;
@@ -111,9 +90,9 @@ st_ls(const struct st_spool *sp, const struct st_resources *rs)
 }
 
 static int
-st_entry_cmp(const void *a, const void *b)
+hs_entry_cmp(const void *a, const void *b)
 {
-	const struct st_entry	*x = a, *y = b;
+	const struct hs_entry	*x = a, *y = b;
 	int			 c = strcmp(x->name, y->name);
 
 	return c != 0 ? c : (int)x->res - (int)y->res;
@@ -121,30 +100,23 @@ st_entry_cmp(const void *a, const void *b)
 
 /* The waiting rows of every selected resource, in arrival order. */
 static int
-st_entries_load(const struct st_spool *sp, const struct st_resources *rs,
-    struct st_entry **out, size_t *nout)
+hs_entries_load(const struct hs_spool *sp, const struct hs_resources *rs,
+    struct hs_entry **out, size_t *nout)
 {
-	struct st_names	 names;
-	struct st_entry	*v = NULL, *p;
+	struct hs_names	 names;
+	struct hs_entry	*v = NULL, *p;
 	size_t		 n = 0, i;
-	int		 r, fd;
+	int		 r, got;
 
 	for (r = 0; r < RES__COUNT; r++) {
-		if (!rs->on[r])
+		if (!rs->on[r] ||
+		    (got = hs_names_of(sp, r, SF_NEW, &names)) == 1)
 			continue;
-		if ((fd = st_subdir(sp, r, ST_NEW, 0)) == -1) {
-			if (errno == ENOENT)
-				continue;
+		if (got == -1)
 			goto fail;
-		}
-		if (st_names_load(fd, &names) == -1) {
-			close(fd);
-			goto fail;
-		}
-		close(fd);
 		if ((p = reallocarray(v, n + names.n + 1, sizeof(*v))) ==
 		    NULL) {
-			st_names_free(&names);
+			hs_names_free(&names);
 			goto fail;
 		}
 		v = p;
@@ -152,25 +124,25 @@ st_entries_load(const struct st_spool *sp, const struct st_resources *rs,
 			v[n].res = r;
 			memcpy(v[n].name, names.v[i], sizeof(v[n].name));
 		}
-		st_names_free(&names);
+		hs_names_free(&names);
 	}
 	/* Names come from one counter per spool: they order all resources. */
 	if (n > 1)
-		qsort(v, n, sizeof(*v), st_entry_cmp);
+		qsort(v, n, sizeof(*v), hs_entry_cmp);
 	*out = v;
 	*nout = n;
 	return 0;
 fail:
-	hwlog("%s/%s/new: %s", sp->root, event_resource_name(r),
+	hwlog("%s/%s/" SF_NEW ": %s", sp->root, event_resource_name(r),
 	    strerror(errno));
 	free(v);
 	return -1;
 }
 
 static void
-st_put_header(FILE *fp, enum st_format fmt, int items)
+hs_put_header(FILE *fp, enum hs_format fmt, int items)
 {
-	const char	sep = fmt == ST_CSV ? ',' : '\t';
+	const char	sep = fmt == HS_CSV ? ',' : '\t';
 	size_t		i;
 
 	for (i = 0; i < NELEM(row_head_cols); i++)
@@ -181,27 +153,27 @@ st_put_header(FILE *fp, enum st_format fmt, int items)
 		for (i = 0; i < NELEM(item_cols); i++)
 			fprintf(fp, "%c%s", sep, item_cols[i].header);
 	}
-	fputs(fmt == ST_CSV ? "\r\n" : "\n", fp);
+	fputs(fmt == HS_CSV ? "\r\n" : "\n", fp);
 }
 
 int
-st_cat(const struct st_spool *sp, const struct st_resources *rs,
-    enum st_format fmt, int items)
+hs_cat(const struct hs_spool *sp, const struct hs_resources *rs,
+    enum hs_format fmt, int items)
 {
-	struct st_entry	*v;
+	struct hs_entry	*v;
 	size_t		 n, i;
 	int		 rc = 0, r;
 
-	if (st_entries_load(sp, rs, &v, &n) == -1)
+	if (hs_entries_load(sp, rs, &v, &n) == -1)
 		return EX_TEMPFAIL;
-	if (fmt != ST_JSONL)
-		st_put_header(stdout, fmt, items);
-	if (rs->stdin_rows && (rc = st_cat_stdin(fmt, items)) == EX_TEMPFAIL) {
+	if (fmt != HS_JSONL)
+		hs_put_header(stdout, fmt, items);
+	if (rs->stdin_rows && (rc = hs_cat_stdin(fmt, items)) == EX_TEMPFAIL) {
 		free(v);
 		return rc;
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = st_cat_one(sp, &v[i], fmt, items)) == EX_TEMPFAIL) {
+		if ((r = hs_cat_one(sp, &v[i], fmt, items)) == EX_TEMPFAIL) {
 			rc = r;
 			break;
 		}
@@ -216,72 +188,48 @@ st_cat(const struct st_spool *sp, const struct st_resources *rs,
 	return rc;
 }
 
-/* Parse a row strictly.  Returns the object, or NULL. */
-static struct json_object *
-st_parse_row(const char *buf, size_t len)
-{
-	struct json_tokener	*tok;
-	struct json_object	*o;
-
-	if ((tok = json_tokener_new_ex(ST_JSON_DEPTH)) == NULL)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	/* One line of JSON and its newline: nothing else. */
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 static int
-st_cat_one(const struct st_spool *sp, const struct st_entry *e,
-    enum st_format fmt, int items)
+hs_cat_one(const struct hs_spool *sp, const struct hs_entry *e,
+    enum hs_format fmt, int items)
 {
 	struct json_object	*row;
-	char			 err[ST_ERR_MAX];
+	char			 err[HS_ERR_MAX];
 	char			*buf, *path;
 	size_t			 len;
 	int			 fd, r;
 
-	if ((fd = st_subdir(sp, e->res, ST_NEW, 0)) == -1)
+	if ((fd = hs_subdir(sp, e->res, SF_NEW, 0)) == -1)
 		return 0;	/* the resource went away: nothing to show */
-	r = st_read(fd, e->name, &buf, &len, err, sizeof(err));
+	r = hs_read(fd, e->name, &buf, &len, err, sizeof(err));
 	close(fd);
 	if (r == 1)
 		return 0;	/* consumed since we listed it */
 	if (r == -1) {
-		hwlog("%s/%s/new/%s", sp->root, event_resource_name(e->res),
-		    err);
+		hwlog("%s/%s/" SF_NEW "/%s", sp->root,
+		    event_resource_name(e->res), err);
 		return errno == ENOMEM || errno == EIO ? EX_TEMPFAIL :
 		    EX_DATAERR;
 	}
-	if (fmt == ST_JSONL) {
+	if (fmt == HS_JSONL) {
 		fwrite(buf, 1, len, stdout);
 		if (len == 0 || buf[len - 1] != '\n')
 			putchar('\n');
 		free(buf);
 		return 0;
 	}
-	row = st_parse_row(buf, len);
+	row = row_parse(buf, len, HS_JSON_DEPTH);
 	free(buf);
 	if (row == NULL) {
-		hwlog("%s/%s/new/%s: not a JSON object row: skipped",
+		hwlog("%s/%s/" SF_NEW "/%s: not a JSON object row: skipped",
 		    sp->root, event_resource_name(e->res), e->name);
 		return EX_DATAERR;
 	}
-	if (asprintf(&path, "%s/%s/new/%s", sp->root,
+	if (asprintf(&path, "%s/%s/" SF_NEW "/%s", sp->root,
 	    event_resource_name(e->res), e->name) == -1) {
 		json_object_put(row);
 		return EX_TEMPFAIL;
 	}
-	st_put_parsed(fmt, items, row, path);
+	hs_put_parsed(fmt, items, row, path);
 	json_object_put(row);
 	free(path);
 	return 0;
@@ -289,20 +237,20 @@ st_cat_one(const struct st_spool *sp, const struct st_entry *e,
 
 /* The line(s) of one parsed row. */
 static void
-st_put_parsed(enum st_format fmt, int items, struct json_object *row,
+hs_put_parsed(enum hs_format fmt, int items, struct json_object *row,
     const char *path)
 {
 	struct json_object	*list;
 	size_t			 i;
 
-	list = st_path(row, "payload.metadata.items");
+	list = hs_path(row, "payload.metadata.items");
 	if (!json_object_is_type(list, json_type_array))
 		list = NULL;
 	if (!items)
-		st_put_row(stdout, fmt, row, path, list, (size_t)-1);
+		hs_put_row(stdout, fmt, row, path, list, (size_t)-1);
 	else if (list != NULL)
 		for (i = 0; i < json_object_array_length(list); i++)
-			st_put_row(stdout, fmt, row, path, list, i);
+			hs_put_row(stdout, fmt, row, path, list, i);
 }
 
 /*
@@ -310,7 +258,7 @@ st_put_parsed(enum st_format fmt, int items, struct json_object *row,
  * row there); their file column is "-".
  */
 static int
-st_cat_stdin(enum st_format fmt, int items)
+hs_cat_stdin(enum hs_format fmt, int items)
 {
 	struct json_object	*row;
 	char			*line = NULL;
@@ -319,25 +267,25 @@ st_cat_stdin(enum st_format fmt, int items)
 	int			 rc = 0;
 
 	while ((n = getline(&line, &cap, stdin)) != -1) {
-		if ((size_t)n > ST_ROW_MAX) {
+		if ((size_t)n > HS_ROW_MAX) {
 			hwlog("standard input: row longer than %zu bytes",
-			    ST_ROW_MAX);
+			    HS_ROW_MAX);
 			rc = EX_DATAERR;
 			break;
 		}
-		if (fmt == ST_JSONL) {
+		if (fmt == HS_JSONL) {
 			fwrite(line, 1, (size_t)n, stdout);
 			if (line[n - 1] != '\n')
 				putchar('\n');
 			continue;
 		}
-		if ((row = st_parse_row(line, (size_t)n)) == NULL) {
+		if ((row = row_parse(line, (size_t)n, HS_JSON_DEPTH)) == NULL) {
 			hwlog("standard input: not a JSON object row: "
 			    "skipped");
 			rc = EX_DATAERR;
 			continue;
 		}
-		st_put_parsed(fmt, items, row, "-");
+		hs_put_parsed(fmt, items, row, "-");
 		json_object_put(row);
 	}
 	if (ferror(stdin)) {
@@ -350,7 +298,7 @@ st_cat_stdin(enum st_format fmt, int items)
 
 /* The value at a dotted path ("payload.user.id") in o, or NULL. */
 static struct json_object *
-st_path(struct json_object *o, const char *path)
+hs_path(struct json_object *o, const char *path)
 {
 	char		 key[64];
 	const char	*dot;
@@ -374,12 +322,12 @@ st_path(struct json_object *o, const char *path)
 
 /* The first of paths present (and not null) in o, or NULL. */
 static struct json_object *
-st_first(struct json_object *o, const char *const *paths)
+hs_first(struct json_object *o, const char *const *paths)
 {
 	struct json_object	*v;
 
 	for (; *paths != NULL; paths++)
-		if ((v = st_path(o, *paths)) != NULL)
+		if ((v = hs_path(o, *paths)) != NULL)
 			return v;
 	return NULL;
 }
@@ -387,13 +335,13 @@ st_first(struct json_object *o, const char *const *paths)
 /* A value as field text: strings as they are, null as nothing, and
    anything else as its JSON. */
 static void
-st_put_value(FILE *fp, enum st_format fmt, struct json_object *v)
+hs_put_value(FILE *fp, enum hs_format fmt, struct json_object *v)
 {
 	const char	*s;
 	size_t		 len;
 
 	if (v == NULL) {
-		st_put_field(fp, fmt, "", 0);
+		hs_put_field(fp, fmt, "", 0);
 		return;
 	}
 	if (json_object_is_type(v, json_type_string)) {
@@ -403,7 +351,7 @@ st_put_value(FILE *fp, enum st_format fmt, struct json_object *v)
 		s = json_object_to_json_string_length(v,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
-	st_put_field(fp, fmt, s != NULL ? s : "", s != NULL ? len : 0);
+	hs_put_field(fp, fmt, s != NULL ? s : "", s != NULL ? len : 0);
 }
 
 /*
@@ -411,38 +359,38 @@ st_put_value(FILE *fp, enum st_format fmt, struct json_object *v)
  * items, whose columns follow the row's.
  */
 static void
-st_put_row(FILE *fp, enum st_format fmt, struct json_object *row,
+hs_put_row(FILE *fp, enum hs_format fmt, struct json_object *row,
     const char *path, struct json_object *items, size_t item)
 {
-	const char		 sep = fmt == ST_CSV ? ',' : '\t';
+	const char		 sep = fmt == HS_CSV ? ',' : '\t';
 	struct json_object	*it;
 	char			 num[32];
 	size_t			 i;
 
 	for (i = 0; i < NELEM(row_head_cols); i++) {
-		st_put_value(fp, fmt, st_first(row, row_head_cols[i].paths));
+		hs_put_value(fp, fmt, hs_first(row, row_head_cols[i].paths));
 		putc(sep, fp);
 	}
 	if (items != NULL)
 		fprintf(fp, "%zu", json_object_array_length(items));
 	putc(sep, fp);
-	st_put_value(fp, fmt, st_first(row, p_id));
+	hs_put_value(fp, fmt, hs_first(row, id_col.paths));
 	putc(sep, fp);
-	st_put_field(fp, fmt, path, strlen(path));
+	hs_put_field(fp, fmt, path, strlen(path));
 	if (item != (size_t)-1) {
 		snprintf(num, sizeof(num), "%zu", item);
 		fprintf(fp, "%c%s", sep, num);
 		it = json_object_array_get_idx(items, item);
 		for (i = 0; i < NELEM(item_cols); i++) {
 			putc(sep, fp);
-			st_put_value(fp, fmt, st_first(it, item_cols[i].paths));
+			hs_put_value(fp, fmt, hs_first(it, item_cols[i].paths));
 		}
 	}
-	fputs(fmt == ST_CSV ? "\r\n" : "\n", fp);
+	fputs(fmt == HS_CSV ? "\r\n" : "\n", fp);
 }
 
 static int
-st_csv_needs_quotes(const char *s, size_t len)
+hs_csv_needs_quotes(const char *s, size_t len)
 {
 	size_t	i;
 
@@ -454,13 +402,15 @@ st_csv_needs_quotes(const char *s, size_t len)
 }
 
 void
-st_put_field(FILE *fp, enum st_format fmt, const char *s, size_t len)
+hs_put_field(FILE *fp, enum hs_format fmt, const char *s, size_t len)
 {
-	size_t	i;
+	static const char	 esc[] = "\\\t\n\r", as[] = "\\tnr0";
+	const char		*e;
+	size_t			 i;
 
-	if (fmt == ST_CSV) {
+	if (fmt == HS_CSV) {
 		/* RFC 4180: quote the field, double the quotes inside. */
-		if (!st_csv_needs_quotes(s, len)) {
+		if (!hs_csv_needs_quotes(s, len)) {
 			fwrite(s, 1, len, fp);
 			return;
 		}
@@ -473,26 +423,13 @@ st_put_field(FILE *fp, enum st_format fmt, const char *s, size_t len)
 		putc('"', fp);
 		return;
 	}
-	/* TSV: one line per record, so escape what would break it. */
+	/* TSV: one line per record, so escape what would break it (the
+	   NUL that ends esc[] too: sizeof counts it). */
 	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '\\':
-			fputs("\\\\", fp);
-			break;
-		case '\t':
-			fputs("\\t", fp);
-			break;
-		case '\n':
-			fputs("\\n", fp);
-			break;
-		case '\r':
-			fputs("\\r", fp);
-			break;
-		case '\0':
-			fputs("\\0", fp);
-			break;
-		default:
+		if ((e = memchr(esc, s[i], sizeof(esc))) != NULL) {
+			putc('\\', fp);
+			putc(as[e - esc], fp);
+		} else
 			putc(s[i], fp);
-		}
 	}
 }

@@ -14,20 +14,21 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "spoolfmt.h"
 #include "spooltool.h"
 
 /* Same profile, status and error: one line (a race may leave two slots). */
 static int
-st_req_same(const struct st_req *a, const struct spool_counter *c)
+hs_req_same(const struct hs_req *a, const struct spool_counter *c)
 {
 	return a->status == c->status && strcmp(a->profile, c->profile) == 0 &&
 	    strcmp(a->error, c->error) == 0;
 }
 
 static int
-st_req_cmp(const void *va, const void *vb)
+hs_req_cmp(const void *va, const void *vb)
 {
-	const struct st_req	*a = va, *b = vb;
+	const struct hs_req	*a = va, *b = vb;
 	int			 d;
 
 	if ((d = strcmp(a->profile, b->profile)) != 0)
@@ -39,13 +40,13 @@ st_req_cmp(const void *va, const void *vb)
 
 /* Add the ready slot c to reqs, merging duplicates. */
 static void
-st_req_add(struct st_reqs *reqs, const struct spool_counter *c)
+hs_req_add(struct hs_reqs *reqs, const struct spool_counter *c)
 {
-	struct st_req	*r;
+	struct hs_req	*r;
 	size_t		 i;
 
 	for (i = 0; i < reqs->n; i++)
-		if (st_req_same(&reqs->v[i], c)) {
+		if (hs_req_same(&reqs->v[i], c)) {
 			reqs->v[i].count += c->count;
 			return;
 		}
@@ -59,7 +60,7 @@ st_req_add(struct st_reqs *reqs, const struct spool_counter *c)
 }
 
 int
-st_requests_load(const struct st_spool *sp, struct st_reqs *reqs)
+hs_requests_load(const struct hs_spool *sp, struct hs_reqs *reqs)
 {
 	struct spool_shared	*sh;
 	struct stat		 st;
@@ -68,7 +69,7 @@ st_requests_load(const struct st_spool *sp, struct st_reqs *reqs)
 	int			 fd;
 
 	memset(reqs, 0, sizeof(*reqs));
-	if ((fd = openat(sp->rootfd, SPOOL_SEQ_FILE, O_RDONLY | O_NOFOLLOW |
+	if ((fd = openat(sp->rootfd, SF_SEQ, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : -1;	/* nothing counted yet */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
@@ -93,15 +94,15 @@ st_requests_load(const struct st_spool *sp, struct st_reqs *reqs)
 	for (i = 0; i < SPOOL_COUNTERS; i++)
 		if (sh->counter[i].state == SPOOL_COUNTER_READY &&
 		    sh->counter[i].count > 0)
-			st_req_add(reqs, &sh->counter[i]);
+			hs_req_add(reqs, &sh->counter[i]);
 	free(sh);
 	if (reqs->n > 1)
-		qsort(reqs->v, reqs->n, sizeof(*reqs->v), st_req_cmp);
+		qsort(reqs->v, reqs->n, sizeof(*reqs->v), hs_req_cmp);
 	return 0;
 }
 
 void
-st_requests_free(struct st_reqs *reqs)
+hs_requests_free(struct hs_reqs *reqs)
 {
 	free(reqs->v);
 	memset(reqs, 0, sizeof(*reqs));

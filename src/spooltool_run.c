@@ -1,7 +1,7 @@
 /*
  * spooltool_run: humanos-spool run (SPEC section 8).
  *
- * Each waiting row is claimed with st_claim() (an flock on the row that
+ * Each waiting row is claimed with hs_claim() (an flock on the row that
  * dies with us), handed to the command on stdin, and then, still under
  * the lock, moved to cur/ (exit 0), or counted and left in new/, or moved
  * to failed/ once the attempts run out.  A run killed at any instant
@@ -32,14 +32,14 @@
 
 #include "hwlog.h"
 #include "spool.h"
+#include "spoolfmt.h"
 #include "spooltool.h"
 
-#define ST_ATTEMPTS_LEN	24	/* bytes of a sidecar: digits, newline */
-#define ST_TEMPFAIL_EXIT 75	/* the command's "try later" (EX_TEMPFAIL) */
-#define ST_PEEK_LEN	(sizeof("{\"id\":\"") - 1 + ROW_ID_HEX_LEN + 1)
+#define HS_ATTEMPTS_LEN	24	/* bytes of a sidecar: digits, newline */
+#define HS_TEMPFAIL_EXIT 75	/* the command's "try later" (EX_TEMPFAIL) */
 
 /* The directories of one resource, open for the whole run. */
-struct st_dirs {
+struct hs_dirs {
 	int		 resfd;
 	int		 newfd;
 	int		 curfd;
@@ -50,7 +50,7 @@ struct st_dirs {
 };
 
 /* How the command ended. */
-struct st_outcome {
+struct hs_outcome {
 	int		 exec_errno;	/* could not be run at all */
 	int		 status;	/* waitpid status */
 	int		 timed_out;
@@ -58,43 +58,55 @@ struct st_outcome {
 	double		 secs;
 };
 
-struct st_tally {
+struct hs_tally {
 	size_t		 done, kept, failed, deferred, busy, unreadable;
 };
 
-static int	 st_dirs_open(const struct st_spool *, enum resource,
-		    struct st_dirs *);
-static void	 st_dirs_close(struct st_dirs *);
-static int	 st_run_row(const struct st_spool *, const struct st_run_opts *,
-		    struct st_dirs *, const char *, struct st_tally *);
-static void	 st_spawn(const struct st_spool *, const struct st_run_opts *,
-		    int, const char *, long, struct st_outcome *);
-static long	 st_attempts_get(struct st_dirs *, const char *);
-static int	 st_attempts_set(const struct st_spool *, struct st_dirs *,
+/* The row being run: the run's state, the row, and how its command did. */
+struct hs_job {
+	const struct hs_spool	 *sp;
+	const struct hs_run_opts *o;
+	struct hs_dirs		 *d;
+	struct hs_tally		 *t;
+	const char		 *res;		/* the resource's name */
+	const char		 *name;		/* the row's */
+	long			  n;		/* this attempt, from 1 */
+	struct hs_outcome	  oc;
+};
+
+static int	 hs_dirs_open(const struct hs_spool *, enum resource,
+		    struct hs_dirs *);
+static void	 hs_dirs_close(struct hs_dirs *);
+static int	 hs_run_row(const struct hs_spool *, const struct hs_run_opts *,
+		    struct hs_dirs *, const char *, struct hs_tally *);
+static void	 hs_spawn(const struct hs_spool *, const struct hs_run_opts *,
+		    int, const char *, long, struct hs_outcome *);
+static long	 hs_attempts_get(struct hs_dirs *, const char *);
+static int	 hs_attempts_set(const struct hs_spool *, struct hs_dirs *,
 		    const char *, long);
-static void	 st_attempts_clear(struct st_dirs *, const char *);
-static int	 st_backoff_active(const struct st_spool *,
-		    const struct st_run_opts *, const struct st_dirs *,
+static void	 hs_attempts_clear(struct hs_dirs *, const char *);
+static int	 hs_backoff_active(const struct hs_spool *,
+		    const struct hs_run_opts *, const struct hs_dirs *,
 		    long long *, long long *);
-static long long st_backoff_defer(const struct st_spool *,
-		    const struct st_run_opts *, const struct st_dirs *);
-static void	 st_backoff_clear(struct st_dirs *);
+static long long hs_backoff_defer(const struct hs_spool *,
+		    const struct hs_run_opts *, const struct hs_dirs *);
+static void	 hs_backoff_clear(struct hs_dirs *);
 
 static void
-st_sigchld(int sig)
+hs_sigchld(int sig)
 {
 	(void)sig;	/* only to make SIGCHLD pending for sigtimedwait */
 }
 
-/* Block the signals st_wait() waits for; the old mask in old. */
+/* Block the signals hs_wait() waits for; the old mask in old. */
 static void
-st_signals_block(sigset_t *old)
+hs_signals_block(sigset_t *old)
 {
 	struct sigaction	sa;
 	sigset_t		set;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = st_sigchld;
+	sa.sa_handler = hs_sigchld;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&set);
@@ -107,15 +119,15 @@ st_signals_block(sigset_t *old)
 
 /* Open the resource; 0, or the code to exit with (logged). */
 static int
-st_run_open(const struct st_spool *sp, const struct st_run_opts *o,
-    struct st_dirs *d, struct st_names *names)
+hs_run_open(const struct hs_spool *sp, const struct hs_run_opts *o,
+    struct hs_dirs *d, struct hs_names *names)
 {
 	const char	*res = event_resource_name(o->res);
 	char		 v1[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
 	long long	 delay, left;
 	int		 e;
 
-	if (st_dirs_open(sp, o->res, d) == -1) {
+	if (hs_dirs_open(sp, o->res, d) == -1) {
 		e = errno;
 		hwlog("op=run resource=%s result=error step=open spool=%s "
 		    "error=%s", res, hwlog_val(sp->root, v1, sizeof(v1)),
@@ -123,45 +135,45 @@ st_run_open(const struct st_spool *sp, const struct st_run_opts *o,
 		return e == ENOENT ? EX_NOINPUT : EX_TEMPFAIL;
 	}
 	d->start = time(NULL);
-	if (st_backoff_active(sp, o, d, &delay, &left)) {
+	if (hs_backoff_active(sp, o, d, &delay, &left)) {
 		hwlog("op=run resource=%s result=backoff backoff=%lld "
 		    "left=%lld", res, delay, left);
-		st_dirs_close(d);
+		hs_dirs_close(d);
 		return EX_TEMPFAIL;
 	}
-	if (st_names_load_all(d->newfd, names) == -1) {
+	if (hs_names_load_all(d->newfd, names) == -1) {
 		hwlog("op=run resource=%s result=error step=list error=%s", res,
 		    hwlog_val(strerror(errno), v1, sizeof(v1)));
-		st_dirs_close(d);
+		hs_dirs_close(d);
 		return EX_TEMPFAIL;
 	}
 	return 0;
 }
 
 int
-st_run(const struct st_spool *sp, const struct st_run_opts *o)
+hs_run(const struct hs_spool *sp, const struct hs_run_opts *o)
 {
-	struct st_dirs		 d;
-	struct st_names		 names;
-	struct st_tally		 t;
+	struct hs_dirs		 d;
+	struct hs_names		 names;
+	struct hs_tally		 t;
 	sigset_t		 old;
 	size_t			 i;
 	int			 rc;
 
 	memset(&t, 0, sizeof(t));
-	if ((rc = st_run_open(sp, o, &d, &names)) != 0)
+	if ((rc = hs_run_open(sp, o, &d, &names)) != 0)
 		return rc;
 	/* Wait for the command and for our own stop signals in one place. */
-	st_signals_block(&old);
+	hs_signals_block(&old);
 	for (i = 0; i < names.n && rc == 0 && t.deferred == 0; i++)
-		rc = st_run_row(sp, o, &d, names.v[i], &t);
+		rc = hs_run_row(sp, o, &d, names.v[i], &t);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	hwlog("op=run resource=%s result=summary done=%zu kept=%zu "
 	    "failed=%zu deferred=%zu busy=%zu unreadable=%zu",
 	    event_resource_name(o->res), t.done, t.kept, t.failed,
 	    t.deferred, t.busy, t.unreadable);
-	st_names_free(&names);
-	st_dirs_close(&d);
+	hs_names_free(&names);
+	hs_dirs_close(&d);
 	/* A row failed or unreadable: 1; else deferred: 75. */
 	if (rc == 0 && t.kept + t.failed + t.unreadable > 0)
 		rc = 1;
@@ -171,18 +183,18 @@ st_run(const struct st_spool *sp, const struct st_run_opts *o)
 }
 
 static int
-st_dirs_open(const struct st_spool *sp, enum resource res, struct st_dirs *d)
+hs_dirs_open(const struct hs_spool *sp, enum resource res, struct hs_dirs *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->resfd = d->newfd = d->curfd = d->failedfd = d->attfd = -1;
 	if ((d->resfd = openat(sp->rootfd, event_resource_name(res),
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    (d->newfd = st_subdir(sp, res, ST_NEW, 0)) == -1 ||
-	    (d->curfd = st_subdir(sp, res, ST_CUR, 1)) == -1 ||
-	    (d->failedfd = st_subdir(sp, res, ST_FAILED, 1)) == -1) {
+	    (d->newfd = hs_subdir(sp, res, SF_NEW, 0)) == -1 ||
+	    (d->curfd = hs_subdir(sp, res, SF_CUR, 1)) == -1 ||
+	    (d->failedfd = hs_subdir(sp, res, SF_FAILED, 1)) == -1) {
 		int saved = errno;
 
-		st_dirs_close(d);
+		hs_dirs_close(d);
 		errno = saved;
 		return -1;
 	}
@@ -190,7 +202,7 @@ st_dirs_open(const struct st_spool *sp, enum resource res, struct st_dirs *d)
 }
 
 static void
-st_dirs_close(struct st_dirs *d)
+hs_dirs_close(struct hs_dirs *d)
 {
 	int	*fds[] = { &d->resfd, &d->newfd, &d->curfd, &d->failedfd,
 		    &d->attfd };
@@ -205,7 +217,7 @@ st_dirs_close(struct st_dirs *d)
 
 /* How the command ended, as log keys. */
 static void
-st_describe(const struct st_outcome *oc, long timeout_ms, char *buf,
+hs_describe(const struct hs_outcome *oc, long timeout_ms, char *buf,
     size_t len)
 {
 	if (oc->timed_out)
@@ -221,100 +233,95 @@ st_describe(const struct st_outcome *oc, long timeout_ms, char *buf,
 
 /* The row failed: count it, and give up on it when attempts run out. */
 static int
-st_row_failed(const struct st_spool *sp, const struct st_run_opts *o,
-    struct st_dirs *d, const char *name, const struct st_outcome *oc,
-    long n, struct st_tally *t)
+hs_row_failed(struct hs_job *j)
 {
-	const char	*res = event_resource_name(o->res);
-	char		 how[64], v[HWLOG_VAL_MAX];
-	int		 last = o->max_attempts > 0 && n >= o->max_attempts;
+	const struct hs_run_opts *o = j->o;
+	struct hs_dirs		 *d = j->d;
+	char			  how[64], v[HWLOG_VAL_MAX];
+	int			  last;
 
-	st_describe(oc, o->timeout_ms, how, sizeof(how));
-	if ((last && st_finish(d->newfd, d->failedfd, name) == -1) ||
-	    (!last && st_attempts_set(sp, d, name, n) == -1)) {
+	last = o->max_attempts > 0 && j->n >= o->max_attempts;
+	hs_describe(&j->oc, o->timeout_ms, how, sizeof(how));
+	if ((last && hs_finish(d->newfd, d->failedfd, j->name) == -1) ||
+	    (!last && hs_attempts_set(j->sp, d, j->name, j->n) == -1)) {
 		hwlog("op=run resource=%s row=%s result=error %s secs=%.3f "
-		    "attempt=%ld max_attempts=%ld step=%s error=%s", res, name,
-		    how, oc->secs, n, o->max_attempts, last ? "move" : "count",
+		    "attempt=%ld max_attempts=%ld step=%s error=%s", j->res,
+		    j->name, how, j->oc.secs, j->n, o->max_attempts,
+		    last ? "move" : "count",
 		    hwlog_val(strerror(errno), v, sizeof(v)));
 		return EX_TEMPFAIL;
 	}
 	if (last)
-		st_attempts_clear(d, name);
+		hs_attempts_clear(d, j->name);
 	hwlog("op=run resource=%s row=%s result=%s %s secs=%.3f attempt=%ld "
-	    "max_attempts=%ld%s", res, name, last ? "failed" : "kept", how,
-	    oc->secs, n, o->max_attempts, last ? " to=failed" : "");
+	    "max_attempts=%ld%s", j->res, j->name, last ? "failed" : "kept",
+	    how, j->oc.secs, j->n, o->max_attempts, last ? " to=failed" : "");
 	if (last)
-		t->failed++;
+		j->t->failed++;
 	else
-		t->kept++;
+		j->t->kept++;
 	return 0;
 }
 
 /* Exit 0: the row is done. */
 static int
-st_row_done(const struct st_spool *sp, const struct st_run_opts *o,
-    struct st_dirs *d, const char *name, const struct st_outcome *oc,
-    long n, struct st_tally *t)
+hs_row_done(struct hs_job *j)
 {
-	const char	*res = event_resource_name(o->res);
-	char		 v[HWLOG_VAL_MAX];
+	int	del = j->o->delete;
+	char	v[HWLOG_VAL_MAX];
 
-	(void)sp;
-	if (st_finish(d->newfd, o->delete ? -1 : d->curfd, name) == -1) {
+	if (hs_finish(j->d->newfd, del ? -1 : j->d->curfd, j->name) == -1) {
 		hwlog("op=run resource=%s row=%s result=error exit=0 secs=%.3f "
-		    "attempt=%ld step=%s error=%s", res, name, oc->secs, n,
-		    o->delete ? "delete" : "move",
+		    "attempt=%ld step=%s error=%s", j->res, j->name, j->oc.secs,
+		    j->n, del ? "delete" : "move",
 		    hwlog_val(strerror(errno), v, sizeof(v)));
 		return EX_TEMPFAIL;
 	}
-	st_attempts_clear(d, name);
-	st_backoff_clear(d);
+	hs_attempts_clear(j->d, j->name);
+	hs_backoff_clear(j->d);
 	hwlog("op=run resource=%s row=%s result=done exit=0 secs=%.3f "
-	    "attempt=%ld to=%s", res, name, oc->secs, n,
-	    o->delete ? "deleted" : "cur");
-	t->done++;
+	    "attempt=%ld to=%s", j->res, j->name, j->oc.secs, j->n,
+	    del ? "deleted" : "cur");
+	j->t->done++;
 	return 0;
 }
 
 /* Exit 75: the row stays, uncounted; the run stops; back off. */
 static void
-st_row_deferred(const struct st_spool *sp, const struct st_run_opts *o,
-    struct st_dirs *d, const char *name, const struct st_outcome *oc,
-    long n, struct st_tally *t)
+hs_row_deferred(struct hs_job *j)
 {
-	long long	delay = st_backoff_defer(sp, o, d);
+	long long	delay = hs_backoff_defer(j->sp, j->o, j->d);
 
 	hwlog("op=run resource=%s row=%s result=deferred exit=%d secs=%.3f "
-	    "attempt=%ld backoff=%lld", event_resource_name(o->res), name,
-	    ST_TEMPFAIL_EXIT, oc->secs, n, delay);
-	t->deferred++;
+	    "attempt=%ld backoff=%lld", j->res, j->name, HS_TEMPFAIL_EXIT,
+	    j->oc.secs, j->n, delay);
+	j->t->deferred++;
 }
 
 /* Whether fd, a row with more than one link, is linked only by its own
    exactly-once record (the writer's, until it empties it). */
 static int
-st_own_record(const struct st_spool *sp, int fd, const struct stat *st)
+hs_own_record(const struct hs_spool *sp, enum resource res, int fd,
+    const struct stat *st)
 {
 	struct stat	r;
-	char		buf[ST_PEEK_LEN], id[ROW_ID_HEX_LEN + 1];
-	char		rec[sizeof(SPOOL_IDS_DIR) + ROW_ID_HEX_LEN + 8];
-	ssize_t		n;
+	char		id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX];
+	char		rec[SF_RECORD_MAX];
+	char		path[sizeof(SF_IDS) + SF_RECORD_MAX];
 
-	do {
-		n = pread(fd, buf, sizeof(buf), 0);
-	} while (n == -1 && errno == EINTR);
-	if (st->st_nlink != 2 || n != (ssize_t)sizeof(buf) ||
-	    st_row_id(buf, sizeof(buf), id) == -1)
+	if (st->st_nlink != 2 || sf_peek_id_fd(fd, id) != 0 ||
+	    sf_key_make(res, id, key) == -1)
 		return 0;
-	snprintf(rec, sizeof(rec), "%s/%c%c/%s", SPOOL_IDS_DIR,
-	    id[ROW_ID_HEX_LEN - 2], id[ROW_ID_HEX_LEN - 1], id);
-	return fstatat(sp->rootfd, rec, &r, AT_SYMLINK_NOFOLLOW) == 0 &&
+	sf_record_path(key, rec);
+	snprintf(path, sizeof(path), "%s/%s", SF_IDS, rec);
+	return fstatat(sp->rootfd, path, &r, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    r.st_dev == st->st_dev && r.st_ino == st->st_ino;
 }
 
 /* Why the claimed row fd is not ours to hand out: 1 and why, or 0. */
 static int
-st_foreign(const struct st_spool *sp, int fd, char *why, size_t len)
+hs_foreign(const struct hs_spool *sp, enum resource res, int fd, char *why,
+    size_t len)
 {
 	struct stat	st;
 
@@ -326,7 +333,7 @@ st_foreign(const struct st_spool *sp, int fd, char *why, size_t len)
 		snprintf(why, len, "owned by uid %lu, not by the spool's "
 		    "owner (uid %lu)", (unsigned long)st.st_uid,
 		    (unsigned long)sp->uid);
-	else if (st.st_nlink > 1 && !st_own_record(sp, fd, &st))
+	else if (st.st_nlink > 1 && !hs_own_record(sp, res, fd, &st))
 		snprintf(why, len, "%lu links (a hard link)",
 		    (unsigned long)st.st_nlink);
 	else
@@ -334,9 +341,9 @@ st_foreign(const struct st_spool *sp, int fd, char *why, size_t len)
 	return 1;
 }
 
-/* Why st_claim() refused name (errno e). */
+/* Why hs_claim() refused name (errno e). */
 static void
-st_claim_why(int dirfd, const char *name, int e, char *why, size_t len)
+hs_claim_why(int dirfd, const char *name, int e, char *why, size_t len)
 {
 	struct stat	 st;
 	const char	*what;
@@ -354,8 +361,8 @@ st_claim_why(int dirfd, const char *name, int e, char *why, size_t len)
 }
 
 static void
-st_row_unreadable(const struct st_run_opts *o, const char *name,
-    const char *why, struct st_tally *t)
+hs_row_unreadable(const struct hs_run_opts *o, const char *name,
+    const char *why, struct hs_tally *t)
 {
 	char	v[HWLOG_VAL_MAX];
 
@@ -366,18 +373,16 @@ st_row_unreadable(const struct st_run_opts *o, const char *name,
 
 /* The command has ended: act on how. */
 static int
-st_row_outcome(const struct st_spool *sp, const struct st_run_opts *o,
-    struct st_dirs *d, const char *name, const struct st_outcome *oc,
-    long n, struct st_tally *t)
+hs_row_outcome(struct hs_job *j)
 {
-	const char	*res = event_resource_name(o->res);
-	char		 v1[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
+	const struct hs_outcome	*oc = &j->oc;
+	char			 v1[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
 
 	if (oc->exec_errno != 0) {
 		/* Not the row's fault: it stays, uncounted. */
 		hwlog("op=run resource=%s row=%s result=error step=exec "
-		    "command=%s error=%s", res, name,
-		    hwlog_val(o->argv[0], v1, sizeof(v1)),
+		    "command=%s error=%s", j->res, j->name,
+		    hwlog_val(j->o->argv[0], v1, sizeof(v1)),
 		    hwlog_val(strerror(oc->exec_errno), v2, sizeof(v2)));
 		return oc->exec_errno == ENOENT || oc->exec_errno == EACCES ||
 		    oc->exec_errno == ENOEXEC || oc->exec_errno == ENOTDIR ?
@@ -385,59 +390,59 @@ st_row_outcome(const struct st_spool *sp, const struct st_run_opts *o,
 	}
 	if (oc->interrupted) {
 		hwlog("op=run resource=%s row=%s result=interrupted signal=%d "
-		    "secs=%.3f", res, name, oc->interrupted, oc->secs);
+		    "secs=%.3f", j->res, j->name, oc->interrupted, oc->secs);
 		return EX_TEMPFAIL;
 	}
 	if (!oc->timed_out && WIFEXITED(oc->status) &&
 	    WEXITSTATUS(oc->status) == 0)
-		return st_row_done(sp, o, d, name, oc, n, t);
+		return hs_row_done(j);
 	if (!oc->timed_out && WIFEXITED(oc->status) &&
-	    WEXITSTATUS(oc->status) == ST_TEMPFAIL_EXIT) {
-		st_row_deferred(sp, o, d, name, oc, n, t);
+	    WEXITSTATUS(oc->status) == HS_TEMPFAIL_EXIT) {
+		hs_row_deferred(j);
 		return 0;
 	}
-	return st_row_failed(sp, o, d, name, oc, n, t);
+	return hs_row_failed(j);
 }
 
 /* One row, start to end.  Returns 0 to go on, or the code to stop with. */
 static int
-st_run_row(const struct st_spool *sp, const struct st_run_opts *o,
-    struct st_dirs *d, const char *name, struct st_tally *t)
+hs_run_row(const struct hs_spool *sp, const struct hs_run_opts *o,
+    struct hs_dirs *d, const char *name, struct hs_tally *t)
 {
-	struct st_outcome	 oc;
-	char			 why[128], v[HWLOG_VAL_MAX];
-	long			 n;
-	int			 lockfd, rc;
+	struct hs_job	 j = { sp, o, d, t, event_resource_name(o->res), name,
+			    0, { 0 } };
+	char		 why[128], v[HWLOG_VAL_MAX];
+	int		 lockfd, rc;
 
-	if ((lockfd = st_claim(d->newfd, name)) == -1) {
+	if ((lockfd = hs_claim(d->newfd, name)) == -1) {
 		if (errno == ENOENT || errno == EWOULDBLOCK) {
 			t->busy++;	/* another run has it, or had it */
 			return 0;
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
 			hwlog("op=run resource=%s row=%s result=error "
-			    "step=claim error=%s", event_resource_name(o->res),
-			    name, hwlog_val(strerror(errno), v, sizeof(v)));
+			    "step=claim error=%s", j.res, name,
+			    hwlog_val(strerror(errno), v, sizeof(v)));
 			return EX_TEMPFAIL;	/* ours, not the row's */
 		}
-		st_claim_why(d->newfd, name, errno, why, sizeof(why));
-		st_row_unreadable(o, name, why, t);
+		hs_claim_why(d->newfd, name, errno, why, sizeof(why));
+		hs_row_unreadable(o, name, why, t);
 		return 0;
 	}
-	if (st_foreign(sp, lockfd, why, sizeof(why))) {
-		st_row_unreadable(o, name, why, t);
+	if (hs_foreign(sp, o->res, lockfd, why, sizeof(why))) {
+		hs_row_unreadable(o, name, why, t);
 		close(lockfd);
 		return 0;
 	}
-	n = st_attempts_get(d, name) + 1;
-	st_spawn(sp, o, d->newfd, name, n, &oc);
-	rc = st_row_outcome(sp, o, d, name, &oc, n, t);
+	j.n = hs_attempts_get(d, name) + 1;
+	hs_spawn(sp, o, d->newfd, name, j.n, &j.oc);
+	rc = hs_row_outcome(&j);
 	close(lockfd);		/* the claim ends only now */
 	return rc;
 }
 
 static double
-st_elapsed(const struct timespec *start)
+hs_elapsed(const struct timespec *start)
 {
 	struct timespec	now;
 
@@ -447,7 +452,7 @@ st_elapsed(const struct timespec *start)
 }
 
 /* What the command is told about its row. */
-struct st_env {
+struct hs_env {
 	const char	*path;
 	const char	*name;
 	const char	*id;		/* NULL when the row has none */
@@ -456,8 +461,8 @@ struct st_env {
 
 /* In the child: become the command.  Never returns. */
 static void __attribute__((noreturn))
-st_child(const struct st_spool *sp, const struct st_run_opts *o,
-    int rowfd, int errfd, pid_t parent, const struct st_env *env)
+hs_child(const struct hs_spool *sp, const struct hs_run_opts *o,
+    int rowfd, int errfd, pid_t parent, const struct hs_env *env)
 {
 	char		 num[24];
 	sigset_t	 none;
@@ -498,7 +503,7 @@ fail:
 
 /* Stop the command's process group: SIGTERM, a grace period, SIGKILL. */
 static void
-st_kill(pid_t pid, int *status)
+hs_kill(pid_t pid, int *status)
 {
 	struct timespec	 start, nap = { 0, 10 * 1000 * 1000 };
 	pid_t		 r;
@@ -509,7 +514,7 @@ st_kill(pid_t pid, int *status)
 		r = waitpid(pid, status, WNOHANG);
 		if (r == pid || (r == -1 && errno != EINTR))
 			break;
-		if (st_elapsed(&start) * 1000 >= ST_KILL_GRACE_MS) {
+		if (hs_elapsed(&start) * 1000 >= HS_KILL_GRACE_MS) {
 			(void)killpg(pid, SIGKILL);
 			while (waitpid(pid, status, 0) == -1 && errno == EINTR)
 				;
@@ -523,11 +528,11 @@ st_kill(pid_t pid, int *status)
 
 /*
  * Wait for pid, at most timeout_ms (0: no limit), also giving way to our
- * own stop signals (blocked by st_run, so they queue for us).
+ * own stop signals (blocked by hs_run, so they queue for us).
  */
 static void
-st_wait(pid_t pid, long timeout_ms, const struct timespec *start,
-    struct st_outcome *oc)
+hs_wait(pid_t pid, long timeout_ms, const struct timespec *start,
+    struct hs_outcome *oc)
 {
 	struct timespec	 ts;
 	sigset_t	 set;
@@ -549,10 +554,10 @@ st_wait(pid_t pid, long timeout_ms, const struct timespec *start,
 			return;
 		}
 		if (timeout_ms > 0) {
-			left = timeout_ms / 1000.0 - st_elapsed(start);
+			left = timeout_ms / 1000.0 - hs_elapsed(start);
 			if (left <= 0) {
 				oc->timed_out = 1;
-				st_kill(pid, &oc->status);
+				hs_kill(pid, &oc->status);
 				return;
 			}
 			ts.tv_sec = (time_t)left;
@@ -562,18 +567,18 @@ st_wait(pid_t pid, long timeout_ms, const struct timespec *start,
 			sig = sigwaitinfo(&set, NULL);
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
 			oc->interrupted = sig;
-			st_kill(pid, &oc->status);
+			hs_kill(pid, &oc->status);
 			return;
 		}
 	}
 }
 
 static void
-st_spawn(const struct st_spool *sp, const struct st_run_opts *o, int newfd,
-    const char *name, long attempt, struct st_outcome *oc)
+hs_spawn(const struct hs_spool *sp, const struct hs_run_opts *o, int newfd,
+    const char *name, long attempt, struct hs_outcome *oc)
 {
 	struct timespec	 start;
-	struct st_env	 env;
+	struct hs_env	 env;
 	char		 id[ROW_ID_HEX_LEN + 1], *path = NULL;
 	int		 rowfd = -1, errp[2] = { -1, -1 }, e;
 	pid_t		 pid;
@@ -583,9 +588,9 @@ st_spawn(const struct st_spool *sp, const struct st_run_opts *o, int newfd,
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	env.name = name;
 	env.attempt = attempt;
-	env.id = st_peek_id(newfd, name, id) == 0 ? id : NULL;
+	env.id = sf_peek_id(newfd, name, id) == 0 ? id : NULL;
 	/* The command reads its own open file: our lock stays ours. */
-	if (asprintf(&path, "%s/%s/new/%s", sp->root,
+	if (asprintf(&path, "%s/%s/" SF_NEW "/%s", sp->root,
 	    event_resource_name(o->res), name) == -1) {
 		path = NULL;
 		goto fail;
@@ -597,7 +602,7 @@ st_spawn(const struct st_spool *sp, const struct st_run_opts *o, int newfd,
 	if ((pid = fork()) == -1)
 		goto fail;
 	if (pid == 0)
-		st_child(sp, o, rowfd, errp[1], getppid(), &env);
+		hs_child(sp, o, rowfd, errp[1], getppid(), &env);
 	(void)setpgid(pid, pid);	/* either of us may get there first */
 	close(errp[1]);
 	errp[1] = -1;
@@ -612,8 +617,8 @@ st_spawn(const struct st_spool *sp, const struct st_run_opts *o, int newfd,
 		while (waitpid(pid, &oc->status, 0) == -1 && errno == EINTR)
 			;
 	} else
-		st_wait(pid, o->timeout_ms, &start, oc);
-	oc->secs = st_elapsed(&start);
+		hs_wait(pid, o->timeout_ms, &start, oc);
+	oc->secs = hs_elapsed(&start);
 	free(path);
 	return;
 fail:
@@ -629,25 +634,25 @@ fail:
 
 /* The .attempts/ directory, made when first needed. */
 static int
-st_attfd(const struct st_spool *sp, struct st_dirs *d, int create)
+hs_attfd(const struct hs_spool *sp, struct hs_dirs *d, int create)
 {
 	struct stat	st;
 	int		made = 0;
 
 	if (d->attfd != -1)
 		return d->attfd;
-	d->attfd = openat(d->resfd, ST_ATTEMPTS_DIR, O_RDONLY | O_DIRECTORY |
+	d->attfd = openat(d->resfd, SF_ATTEMPTS, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | O_NOFOLLOW);
 	if (d->attfd == -1 && errno == ENOENT && create &&
 	    fstat(d->newfd, &st) == 0) {
-		if (mkdirat(d->resfd, ST_ATTEMPTS_DIR, st.st_mode & 0777) == 0)
+		if (mkdirat(d->resfd, SF_ATTEMPTS, st.st_mode & 0777) == 0)
 			made = 1;
 		else if (errno != EEXIST)
 			return -1;
-		d->attfd = openat(d->resfd, ST_ATTEMPTS_DIR, O_RDONLY |
+		d->attfd = openat(d->resfd, SF_ATTEMPTS, O_RDONLY |
 		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (d->attfd != -1 && made && sp != NULL &&
-		    st_adopt(sp, d->attfd, 1) == -1) {
+		    hs_adopt(sp, d->attfd, 1) == -1) {
 			close(d->attfd);
 			d->attfd = -1;
 		}
@@ -657,22 +662,22 @@ st_attfd(const struct st_spool *sp, struct st_dirs *d, int create)
 
 /* Failed attempts so far; anything unreadable counts as none. */
 static long
-st_attempts_get(struct st_dirs *d, const char *name)
+hs_attempts_get(struct hs_dirs *d, const char *name)
 {
-	char	buf[ST_ATTEMPTS_LEN];
+	char	buf[HS_ATTEMPTS_LEN];
 	long	v = 0;
 	ssize_t	n;
 	int	fd, i;
 
-	if (st_attfd(NULL, d, 0) == -1 || (fd = openat(d->attfd, name,
+	if (hs_attfd(NULL, d, 0) == -1 || (fd = openat(d->attfd, name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) {
 		v = v * 10 + (buf[i] - '0');
-		if (v > ST_ATTEMPTS_MAX)
-			return ST_ATTEMPTS_MAX;
+		if (v > HS_ATTEMPTS_MAX)
+			return HS_ATTEMPTS_MAX;
 	}
 	return i > 0 && i == n - 1 && buf[i] == '\n' ? v : 0;
 }
@@ -683,11 +688,11 @@ st_attempts_get(struct st_dirs *d, const char *name)
  * times to when (unless 0), fsync it and rename it to name.  0 or -1.
  */
 static int
-st_replace(const struct st_spool *sp, int dirfd, const char *name,
+hs_replace(const struct hs_spool *sp, int dirfd, const char *name,
     const char *buf, size_t len, time_t when)
 {
 	struct timespec	ts[2] = { { when, 0 }, { when, 0 } };
-	char		tmp[ST_NAME_LEN + 32];
+	char		tmp[SF_NAME_LEN + 32];
 	int		fd, saved;
 
 	snprintf(tmp, sizeof(tmp), ".%s.%ld", name[0] == '.' ? name + 1 :
@@ -699,7 +704,7 @@ st_replace(const struct st_spool *sp, int dirfd, const char *name,
 		    O_NOFOLLOW | O_CLOEXEC, sp->file_mode);
 	if (fd == -1)
 		return -1;
-	if (st_adopt(sp, fd, 0) == -1 ||
+	if (hs_adopt(sp, fd, 0) == -1 ||
 	    write(fd, buf, len) != (ssize_t)len ||
 	    (when != 0 && futimens(fd, ts) == -1) || fsync(fd) == -1) {
 		saved = errno;
@@ -719,22 +724,22 @@ fail:
 
 /* Write the count beside the row. */
 static int
-st_attempts_set(const struct st_spool *sp, struct st_dirs *d,
+hs_attempts_set(const struct hs_spool *sp, struct hs_dirs *d,
     const char *name, long n)
 {
-	char	buf[ST_ATTEMPTS_LEN];
+	char	buf[HS_ATTEMPTS_LEN];
 	int	len;
 
-	if (st_attfd(sp, d, 1) == -1)
+	if (hs_attfd(sp, d, 1) == -1)
 		return -1;
 	len = snprintf(buf, sizeof(buf), "%ld\n", n);
-	return st_replace(sp, d->attfd, name, buf, (size_t)len, 0);
+	return hs_replace(sp, d->attfd, name, buf, (size_t)len, 0);
 }
 
 static void
-st_attempts_clear(struct st_dirs *d, const char *name)
+hs_attempts_clear(struct hs_dirs *d, const char *name)
 {
-	if (st_attfd(NULL, d, 0) != -1)
+	if (hs_attfd(NULL, d, 0) != -1)
 		(void)unlinkat(d->attfd, name, 0);
 }
 
@@ -745,16 +750,16 @@ st_attempts_clear(struct st_dirs *d, const char *name)
  * owner's.  Never a reason to stop.
  */
 static int
-st_backoff_read(const struct st_spool *sp, const struct st_dirs *d,
+hs_backoff_read(const struct hs_spool *sp, const struct hs_dirs *d,
     long long *delay, time_t *since)
 {
 	struct stat	st;
-	char		buf[ST_ATTEMPTS_LEN];
+	char		buf[HS_ATTEMPTS_LEN];
 	long long	v = 0;
 	ssize_t		n;
 	int		fd, i;
 
-	if ((fd = openat(d->resfd, ST_BACKOFF_FILE, O_RDONLY | O_NOFOLLOW |
+	if ((fd = openat(d->resfd, SF_BACKOFF, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
@@ -765,7 +770,7 @@ st_backoff_read(const struct st_spool *sp, const struct st_dirs *d,
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
-		if ((v = v * 10 + (buf[i] - '0')) > ST_GC_MAX)
+		if ((v = v * 10 + (buf[i] - '0')) > HS_GC_MAX)
 			return -1;
 	if (i == 0 || i != n - 1 || buf[i] != '\n' || v == 0)
 		return -1;
@@ -776,36 +781,36 @@ st_backoff_read(const struct st_spool *sp, const struct st_dirs *d,
 
 /* Whether an earlier deferral keeps this run away: 1, with how long. */
 static int
-st_backoff_active(const struct st_spool *sp, const struct st_run_opts *o,
-    const struct st_dirs *d, long long *delay, long long *left)
+hs_backoff_active(const struct hs_spool *sp, const struct hs_run_opts *o,
+    const struct hs_dirs *d, long long *delay, long long *left)
 {
 	long long	v;
 	time_t		since;
 
-	if (o->max_backoff == 0 || st_backoff_read(sp, d, &v, &since) == -1)
+	if (o->max_backoff == 0 || hs_backoff_read(sp, d, &v, &since) == -1)
 		return 0;
-	if (since > d->start + ST_BACKOFF_SLACK)
+	if (since > d->start + HS_BACKOFF_SLACK)
 		return 0;	/* from the future: the clock moved back */
 	if (v > o->max_backoff)
 		v = o->max_backoff;
 	*delay = v;
-	*left = (long long)since + v - ST_BACKOFF_SLACK - d->start;
+	*left = (long long)since + v - HS_BACKOFF_SLACK - d->start;
 	return *left > 0;
 }
 
 /* A deferral: the next delay, recorded (0: no backoff). */
 static long long
-st_backoff_defer(const struct st_spool *sp, const struct st_run_opts *o,
-    const struct st_dirs *d)
+hs_backoff_defer(const struct hs_spool *sp, const struct hs_run_opts *o,
+    const struct hs_dirs *d)
 {
-	long long	v, delay = ST_BACKOFF_FIRST;
+	long long	v, delay = HS_BACKOFF_FIRST;
 	time_t		since;
-	char		buf[ST_ATTEMPTS_LEN], e[HWLOG_VAL_MAX];
+	char		buf[HS_ATTEMPTS_LEN], e[HWLOG_VAL_MAX];
 	int		len;
 
 	if (o->max_backoff == 0)
 		return 0;
-	if (st_backoff_read(sp, d, &v, &since) == 0) {
+	if (hs_backoff_read(sp, d, &v, &since) == 0) {
 		/* A run that started with or after us deferred already. */
 		if (since >= d->start)
 			return v < o->max_backoff ? v : o->max_backoff;
@@ -814,7 +819,7 @@ st_backoff_defer(const struct st_spool *sp, const struct st_run_opts *o,
 	if (delay > o->max_backoff)
 		delay = o->max_backoff;
 	len = snprintf(buf, sizeof(buf), "%lld\n", delay);
-	if (st_replace(sp, d->resfd, ST_BACKOFF_FILE, buf, (size_t)len,
+	if (hs_replace(sp, d->resfd, SF_BACKOFF, buf, (size_t)len,
 	    d->start) == -1)
 		hwlog("op=run resource=%s result=error step=backoff error=%s",
 		    event_resource_name(o->res),
@@ -824,11 +829,11 @@ st_backoff_defer(const struct st_spool *sp, const struct st_run_opts *o,
 
 /* A success ends the backoff (once a run is enough). */
 static void
-st_backoff_clear(struct st_dirs *d)
+hs_backoff_clear(struct hs_dirs *d)
 {
 	if (d->cleared)
 		return;
 	d->cleared = 1;
-	if (unlinkat(d->resfd, ST_BACKOFF_FILE, 0) == 0)
+	if (unlinkat(d->resfd, SF_BACKOFF, 0) == 0)
 		(void)fsync(d->resfd);
 }

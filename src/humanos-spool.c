@@ -23,10 +23,10 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-#define ST_MAX_SPOOLS	(CONFIG_MAX_PROFILES + 1)
+#define HS_MAX_SPOOLS	(CONFIG_MAX_PROFILES + 1)
 
 /* Where the spool comes from, as the global options said. */
-struct st_where {
+struct hs_where {
 	const char	*dir;		/* -d */
 	const char	*config;	/* -c, or the default path */
 	const char	*profile;	/* --profile */
@@ -72,7 +72,7 @@ die_usage(const char *msg)
 
 /* A problem with the configuration, as a key=value line. */
 static void
-st_config_err(const char *path, const char *what)
+hs_config_err(const char *path, const char *what)
 {
 	char	v[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
 
@@ -82,7 +82,7 @@ st_config_err(const char *path, const char *what)
 
 /* Add dir to the list unless it is already there (same directory). */
 static int
-st_add_dir(const char **dirs, size_t *n, const char *dir)
+hs_add_dir(const char **dirs, size_t *n, const char *dir)
 {
 	struct stat	a, b;
 	size_t		i;
@@ -92,7 +92,7 @@ st_add_dir(const char **dirs, size_t *n, const char *dir)
 		    (stat(dirs[i], &a) == 0 && stat(dir, &b) == 0 &&
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino))
 			return 0;
-	if (*n == ST_MAX_SPOOLS)
+	if (*n == HS_MAX_SPOOLS)
 		return -1;
 	dirs[(*n)++] = dir;
 	return 0;
@@ -104,7 +104,7 @@ st_add_dir(const char **dirs, size_t *n, const char *dir)
  * distinct one (stats, replay) when no --profile is given.
  */
 static int
-st_config_dirs(struct config *cfg, const char *profile, int all,
+hs_config_dirs(struct config *cfg, const char *profile, int all,
     const char **dirs, size_t *n)
 {
 	size_t	i;
@@ -115,11 +115,11 @@ st_config_dirs(struct config *cfg, const char *profile, int all,
 			if (strcmp(cfg->profiles[i].name, profile) == 0)
 				break;
 		if (i == cfg->nprofiles) {
-			st_config_err(cfg->path, "no such profile");
+			hs_config_err(cfg->path, "no such profile");
 			return EX_USAGE;
 		}
 		if (cfg->profiles[i].spool_dir == NULL) {
-			st_config_err(cfg->path, "the profile has no "
+			hs_config_err(cfg->path, "the profile has no "
 			    "spool_dir");
 			return EX_CONFIG;
 		}
@@ -132,14 +132,14 @@ st_config_dirs(struct config *cfg, const char *profile, int all,
 	}
 	for (i = 0; i < cfg->nprofiles; i++)
 		if (cfg->profiles[i].spool_dir != NULL &&
-		    st_add_dir(dirs, n, cfg->profiles[i].spool_dir) == -1)
+		    hs_add_dir(dirs, n, cfg->profiles[i].spool_dir) == -1)
 			return EX_SOFTWARE;
 	if (*n == 0) {
-		st_config_err(cfg->path, "no spool_dir");
+		hs_config_err(cfg->path, "no spool_dir");
 		return EX_CONFIG;
 	}
 	if (*n > 1 && !all) {
-		st_config_err(cfg->path, "the profiles use different spools: "
+		hs_config_err(cfg->path, "the profiles use different spools: "
 		    "give --profile NAME (or -d SPOOL)");
 		return EX_USAGE;
 	}
@@ -151,10 +151,10 @@ st_config_dirs(struct config *cfg, const char *profile, int all,
  * used (and must then be freed).  Returns 0 or a sysexits code.
  */
 static int
-st_open_spools(const struct st_where *w, int all, struct config *cfg,
-    struct st_spool *sps, size_t *nsp)
+hs_open_spools(const struct hs_where *w, int all, struct config *cfg,
+    struct hs_spool *sps, size_t *nsp)
 {
-	const char	*dirs[ST_MAX_SPOOLS];
+	const char	*dirs[HS_MAX_SPOOLS];
 	char		 err[CONFIG_ERR_MAX], *line, *save = NULL;
 	char		 v[HWLOG_VAL_MAX], v2[HWLOG_VAL_MAX];
 	size_t		 n, i;
@@ -169,22 +169,22 @@ st_open_spools(const struct st_where *w, int all, struct config *cfg,
 			/* One line per problem (they hold no secret). */
 			for (line = strtok_r(err, "\n", &save); line != NULL;
 			    line = strtok_r(NULL, "\n", &save))
-				st_config_err(w->config, line);
+				hs_config_err(w->config, line);
 			return EX_CONFIG;
 		}
-		if ((rc = st_config_dirs(cfg, w->profile, all, dirs, &n)) !=
+		if ((rc = hs_config_dirs(cfg, w->profile, all, dirs, &n)) !=
 		    0)
 			return rc;
 	}
 	for (i = 0; i < n; i++) {
-		if ((rc = st_spool_open(&sps[i], dirs[i], err,
+		if ((rc = hs_spool_open(&sps[i], dirs[i], err,
 		    sizeof(err))) != 0) {
 			hwlog("spool=%s result=error error=%s",
 			    hwlog_val(dirs[i], v, sizeof(v)),
 			    hwlog_val(err, v2, sizeof(v2)));
-			st_spool_close(&sps[i]);
+			hs_spool_close(&sps[i]);
 			while (i-- > 0)
-				st_spool_close(&sps[i]);
+				hs_spool_close(&sps[i]);
 			return rc;
 		}
 		(*nsp)++;
@@ -192,7 +192,7 @@ st_open_spools(const struct st_where *w, int all, struct config *cfg,
 	return 0;
 }
 
-enum st_cmd {
+enum hs_cmd {
 	CMD_LS,
 	CMD_CAT,
 	CMD_RUN,
@@ -202,33 +202,33 @@ enum st_cmd {
 	CMD_DISCARD
 };
 
-static const char *const st_cmd_names[] = { "ls", "cat", "run", "stats",
+static const char *const hs_cmd_names[] = { "ls", "cat", "run", "stats",
 	"gc", "replay", "discard" };
 
 /* A command and its options, checked before the spool is touched. */
-struct st_args {
-	enum st_cmd		 cmd;
-	struct st_resources	 rs;
-	enum st_format		 fmt;
+struct hs_args {
+	enum hs_cmd		 cmd;
+	struct hs_resources	 rs;
+	enum hs_format		 fmt;
 	int			 items;
 	int			 prometheus;
 	long long		 older_than;
-	struct st_run_opts	 run;
-	struct st_qopts		 q;		/* replay, discard */
+	struct hs_run_opts	 run;
+	struct hs_qopts		 q;		/* replay, discard */
 };
 
 static void
-parse_resources(int argc, char **argv, int stdin_ok, struct st_args *a)
+parse_resources(int argc, char **argv, int stdin_ok, struct hs_args *a)
 {
-	char	err[ST_ERR_MAX];
+	char	err[HS_ERR_MAX];
 
-	if (st_resources_parse(argc, argv, 1, stdin_ok, &a->rs, err,
+	if (hs_resources_parse(argc, argv, 1, stdin_ok, &a->rs, err,
 	    sizeof(err)) == -1)
 		die_usage(err);
 }
 
 static void
-parse_ls(int argc, char **argv, struct st_args *a)
+parse_ls(int argc, char **argv, struct hs_args *a)
 {
 	if (argc > 1 && argv[1][0] == '-')
 		die_usage("ls: no options (ls [RESOURCE...])");
@@ -236,7 +236,7 @@ parse_ls(int argc, char **argv, struct st_args *a)
 }
 
 static void
-parse_cat(int argc, char **argv, struct st_args *a)
+parse_cat(int argc, char **argv, struct hs_args *a)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -245,28 +245,28 @@ parse_cat(int argc, char **argv, struct st_args *a)
 	};
 	int	ch;
 
-	a->fmt = ST_JSONL;
+	a->fmt = HS_JSONL;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch == 'i')
 			a->items = 1;
 		else if (ch == 'f' && strcmp(optarg, "jsonl") == 0)
-			a->fmt = ST_JSONL;
+			a->fmt = HS_JSONL;
 		else if (ch == 'f' && strcmp(optarg, "tsv") == 0)
-			a->fmt = ST_TSV;
+			a->fmt = HS_TSV;
 		else if (ch == 'f' && strcmp(optarg, "csv") == 0)
-			a->fmt = ST_CSV;
+			a->fmt = HS_CSV;
 		else
 			die_usage("cat: [--format jsonl|tsv|csv] [--items] "
 			    "[RESOURCE...]");
 	}
-	if (a->items && a->fmt == ST_JSONL)
+	if (a->items && a->fmt == HS_JSONL)
 		die_usage("cat: --items needs --format tsv or csv");
 	parse_resources(argc - optind, argv + optind, 1, a);
 }
 
 static void
-parse_run(int argc, char **argv, struct st_args *a)
+parse_run(int argc, char **argv, struct hs_args *a)
 {
 	static const struct option longopts[] = {
 		{ "delete", no_argument, NULL, 'D' },
@@ -275,7 +275,7 @@ parse_run(int argc, char **argv, struct st_args *a)
 		{ "max-backoff", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct st_run_opts	*o = &a->run;
+	struct hs_run_opts	*o = &a->run;
 	long long		 v;
 	int			 ch, dash;
 
@@ -284,8 +284,8 @@ parse_run(int argc, char **argv, struct st_args *a)
 		;
 	if (dash >= argc - 1)
 		die_usage("run: RESOURCE -- COMMAND [ARG...]");
-	o->max_attempts = ST_ATTEMPTS_DEFAULT;
-	o->max_backoff = ST_BACKOFF_DEFAULT;
+	o->max_attempts = HS_ATTEMPTS_DEFAULT;
+	o->max_backoff = HS_BACKOFF_DEFAULT;
 	optind = 0;
 	while ((ch = getopt_long(dash, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -293,19 +293,19 @@ parse_run(int argc, char **argv, struct st_args *a)
 			o->delete = 1;
 			break;
 		case 'm':
-			if (st_parse_number(optarg, ST_ATTEMPTS_MAX, &v) ==
+			if (hs_parse_number(optarg, HS_ATTEMPTS_MAX, &v) ==
 			    -1)
 				die_usage("run: --max-attempts is a number "
 				    "(0: no limit)");
 			o->max_attempts = (long)v;
 			break;
 		case 't':
-			if (st_parse_seconds(optarg, &o->timeout_ms) == -1)
+			if (hs_parse_seconds(optarg, &o->timeout_ms) == -1)
 				die_usage("run: --timeout is seconds, more "
 				    "than 0 and up to a week (0.5 allowed)");
 			break;
 		case 'b':
-			if (st_parse_duration(optarg, &o->max_backoff) == -1)
+			if (hs_parse_duration(optarg, &o->max_backoff) == -1)
 				die_usage("run: --max-backoff is a duration "
 				    "(1h, 30m, 600s; 0: no backoff)");
 			break;
@@ -326,7 +326,7 @@ parse_run(int argc, char **argv, struct st_args *a)
 /* replay [--reason R] [--id ID] [--force]; discard, the same but
    --older-than D for --force, and at least one of them. */
 static void
-parse_quarantine(int argc, char **argv, struct st_args *a)
+parse_quarantine(int argc, char **argv, struct hs_args *a)
 {
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
@@ -335,20 +335,20 @@ parse_quarantine(int argc, char **argv, struct st_args *a)
 		{ "older-than", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct st_qopts	*q = &a->q;
+	struct hs_qopts	*q = &a->q;
 	int		 ch, discard = a->cmd == CMD_DISCARD;
 
 	q->older_than = -1;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'r' && st_qopts_reason(optarg) == 0)
+		if (ch == 'r' && hs_qopts_reason(optarg) == 0)
 			q->reason = optarg;
-		else if (ch == 'i' && st_qopts_id(optarg, q) == 0)
+		else if (ch == 'i' && hs_qopts_id(optarg, q) == 0)
 			continue;
 		else if (ch == 'f' && !discard)
 			q->force = 1;
 		else if (ch == 'o' && discard &&
-		    st_parse_duration(optarg, &q->older_than) == 0)
+		    hs_parse_duration(optarg, &q->older_than) == 0)
 			continue;
 		else
 			break;
@@ -364,18 +364,18 @@ parse_quarantine(int argc, char **argv, struct st_args *a)
 }
 
 static void
-parse_cmd(int argc, char **argv, struct st_args *a)
+parse_cmd(int argc, char **argv, struct hs_args *a)
 {
 	size_t	i;
 
 	memset(a, 0, sizeof(*a));
-	for (i = 0; i < sizeof(st_cmd_names) / sizeof(st_cmd_names[0]); i++)
-		if (strcmp(argv[0], st_cmd_names[i]) == 0)
+	for (i = 0; i < sizeof(hs_cmd_names) / sizeof(hs_cmd_names[0]); i++)
+		if (strcmp(argv[0], hs_cmd_names[i]) == 0)
 			break;
-	if (i == sizeof(st_cmd_names) / sizeof(st_cmd_names[0]))
+	if (i == sizeof(hs_cmd_names) / sizeof(hs_cmd_names[0]))
 		die_usage("unknown command");
-	a->cmd = (enum st_cmd)i;
-	a->older_than = ST_GC_DEFAULT;
+	a->cmd = (enum hs_cmd)i;
+	a->older_than = HS_GC_DEFAULT;
 	switch (a->cmd) {
 	case CMD_LS:
 		parse_ls(argc, argv, a);
@@ -394,10 +394,10 @@ parse_cmd(int argc, char **argv, struct st_args *a)
 		break;
 	case CMD_GC:
 		if (argc == 3 && strcmp(argv[1], "--older-than") == 0 &&
-		    st_parse_duration(argv[2], &a->older_than) == 0)
+		    hs_parse_duration(argv[2], &a->older_than) == 0)
 			break;
 		if (argc == 2 && strncmp(argv[1], "--older-than=", 13) == 0 &&
-		    st_parse_duration(argv[1] + 13, &a->older_than) == 0)
+		    hs_parse_duration(argv[1] + 13, &a->older_than) == 0)
 			break;
 		if (argc != 1)
 			die_usage("gc: [--older-than DURATION] (30d, 12h, "
@@ -412,7 +412,7 @@ parse_cmd(int argc, char **argv, struct st_args *a)
 
 /* Global options; sets *cmd to the command's index in argv. */
 static void
-parse_global(int argc, char **argv, struct st_where *w, int *cmd)
+parse_global(int argc, char **argv, struct hs_where *w, int *cmd)
 {
 	static const struct option longopts[] = {
 		{ "profile", required_argument, NULL, 'p' },
@@ -446,7 +446,8 @@ parse_global(int argc, char **argv, struct st_where *w, int *cmd)
 		}
 	}
 	if (w->dir != NULL && (w->config != NULL || w->profile != NULL))
-		die_usage("-d SPOOL and -c CONFIG/--profile exclude each other");
+		die_usage("-d SPOOL and -c CONFIG/--profile exclude each "
+		    "other");
 	if (w->dir == NULL && w->config == NULL)
 		w->config = config_default_path();
 	if (optind >= argc)
@@ -457,9 +458,9 @@ parse_global(int argc, char **argv, struct st_where *w, int *cmd)
 int
 main(int argc, char *argv[])
 {
-	struct st_spool	 sps[ST_MAX_SPOOLS];
-	struct st_where	 w;
-	struct st_args	 a;
+	struct hs_spool	 sps[HS_MAX_SPOOLS];
+	struct hs_where	 w;
+	struct hs_args	 a;
 	struct config	 cfg;
 	size_t		 nsp = 0, i;
 	int		 ci, rc;
@@ -471,7 +472,7 @@ main(int argc, char *argv[])
 	if (a.cmd == CMD_REPLAY && w.dir != NULL)
 		die_usage("replay needs the configuration (-c CONFIG), not -d");
 	/* stats, replay and discard cover every spool of the configuration. */
-	if ((rc = st_open_spools(&w, a.cmd == CMD_STATS ||
+	if ((rc = hs_open_spools(&w, a.cmd == CMD_STATS ||
 	    a.cmd == CMD_REPLAY || a.cmd == CMD_DISCARD, &cfg, sps,
 	    &nsp)) != 0) {
 		config_free(&cfg);
@@ -479,29 +480,29 @@ main(int argc, char *argv[])
 	}
 	switch (a.cmd) {
 	case CMD_LS:
-		rc = st_ls(&sps[0], &a.rs);
+		rc = hs_ls(&sps[0], &a.rs);
 		break;
 	case CMD_CAT:
-		rc = st_cat(&sps[0], &a.rs, a.fmt, a.items);
+		rc = hs_cat(&sps[0], &a.rs, a.fmt, a.items);
 		break;
 	case CMD_RUN:
-		rc = st_run(&sps[0], &a.run);
+		rc = hs_run(&sps[0], &a.run);
 		break;
 	case CMD_STATS:
-		rc = st_stats(sps, nsp, a.prometheus);
+		rc = hs_stats(sps, nsp, a.prometheus);
 		break;
 	case CMD_GC:
-		rc = st_gc(&sps[0], a.older_than);
+		rc = hs_gc(&sps[0], a.older_than);
 		break;
 	case CMD_REPLAY:
-		rc = st_replay(&cfg, sps, nsp, &a.q);
+		rc = hs_replay(&cfg, sps, nsp, &a.q);
 		break;
 	case CMD_DISCARD:
-		rc = st_discard(sps, nsp, &a.q);
+		rc = hs_discard(sps, nsp, &a.q);
 		break;
 	}
 	for (i = 0; i < nsp; i++)
-		st_spool_close(&sps[i]);
+		hs_spool_close(&sps[i]);
 	config_free(&cfg);
 	return rc;
 }

@@ -1,0 +1,201 @@
+/* spoolfmt: the spool's names, keys, record paths and modes (spoolfmt.h). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spoolfmt.h"
+#include "util.h"
+
+int
+sf_name_make(char name[SF_NAME_MAX], uint64_t usec, long pid)
+{
+	int	n;
+
+	n = snprintf(name, SF_NAME_MAX, "%0*llu.%0*ld%s", SF_NAME_USEC,
+	    (unsigned long long)usec, SF_NAME_PID, pid, SF_NAME_EXT);
+	return n < 0 || n >= SF_NAME_MAX ? -1 : 0;
+}
+
+int
+sf_name_parse(const char *s, uint64_t *usec, long *pid)
+{
+	uint64_t	u = 0;
+	long		p = 0;
+	size_t		i;
+
+	if (strlen(s) != SF_NAME_LEN || s[SF_NAME_USEC] != '.' ||
+	    strcmp(s + SF_NAME_USEC + 1 + SF_NAME_PID, SF_NAME_EXT) != 0)
+		return -1;
+	for (i = 0; i < SF_NAME_USEC + 1 + SF_NAME_PID; i++) {
+		if (i == SF_NAME_USEC)
+			continue;
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (i < SF_NAME_USEC)
+			u = u * 10 + (uint64_t)(s[i] - '0');
+		else
+			p = p * 10 + (s[i] - '0');
+	}
+	if (usec != NULL)
+		*usec = u;
+	if (pid != NULL)
+		*pid = p;
+	return 0;
+}
+
+uint64_t
+sf_name_usec(const char *name)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < SF_NAME_USEC; i++)
+		v = v * 10 + (uint64_t)(name[i] - '0');
+	return v;
+}
+
+size_t
+sf_key_span(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; (s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' &&
+	    s[n] <= 'z'); n++)
+		;
+	return n;
+}
+
+int
+sf_key_valid(const char *key)
+{
+	size_t	n = sf_key_span(key);
+
+	return key[n] == '\0' && n >= SF_KEY_MIN && n < SF_KEY_MAX;
+}
+
+int
+sf_key_make(enum resource res, const char *id, char key[SF_KEY_MAX])
+{
+	int	n;
+
+	n = snprintf(key, SF_KEY_MAX, "%s%s", res == RES_QUARANTINE ?
+	    SF_QKEY_PREFIX : "", id);
+	return n < 0 || n >= SF_KEY_MAX ? -1 : 0;
+}
+
+void
+sf_record_path(const char *key, char rec[SF_RECORD_MAX])
+{
+	size_t	n = strlen(key);
+
+	memcpy(rec, key + n - SF_SUB_LEN, SF_SUB_LEN);
+	rec[SF_SUB_LEN] = '/';
+	memcpy(rec + SF_SUB_LEN + 1, key, n + 1);
+}
+
+void
+sf_record_sub(const char *rec, char sub[SF_SUB_LEN + 1])
+{
+	memcpy(sub, rec, SF_SUB_LEN);
+	sub[SF_SUB_LEN] = '\0';
+}
+
+void
+sf_ids_sub(unsigned i, char sub[SF_SUB_LEN + 1])
+{
+	snprintf(sub, SF_SUB_LEN + 1, "%0*x", SF_SUB_LEN, i % SF_IDS_SUBS);
+}
+
+int
+sf_ids_sub_valid(const char *name)
+{
+	return sf_key_span(name) == SF_SUB_LEN && name[SF_SUB_LEN] == '\0';
+}
+
+int
+sf_record_tmp(const char *rec, long pid, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s.%ld", rec, pid);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+enum sf_record_kind
+sf_record_kind(const char *sub, const char *name)
+{
+	size_t	n = sf_key_span(name), i;
+
+	if (n < SF_KEY_MIN || n >= SF_KEY_MAX ||
+	    memcmp(name + n - SF_SUB_LEN, sub, SF_SUB_LEN) != 0)
+		return SF_NOT_RECORD;
+	if (name[n] == '\0')
+		return SF_RECORD;
+	if (name[n] != '.' || name[n + 1] == '\0')
+		return SF_NOT_RECORD;
+	for (i = n + 1; name[i] != '\0'; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return SF_NOT_RECORD;
+	return SF_RECORD_TMP;
+}
+
+int
+sf_row_id(const char *buf, size_t len, char id[ROW_ID_HEX_LEN + 1])
+{
+	const size_t	plen = sizeof(SF_ID_PREFIX) - 1;
+	size_t		i;
+	char		c;
+
+	if (len < SF_ID_PEEK || memcmp(buf, SF_ID_PREFIX, plen) != 0 ||
+	    buf[plen + ROW_ID_HEX_LEN] != '"')
+		return -1;
+	for (i = 0; i < ROW_ID_HEX_LEN; i++) {
+		c = buf[plen + i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		id[i] = c;
+	}
+	id[ROW_ID_HEX_LEN] = '\0';
+	return 0;
+}
+
+int
+sf_peek_id_fd(int fd, char id[ROW_ID_HEX_LEN + 1])
+{
+	char	buf[SF_ID_PEEK];
+	ssize_t	n;
+
+	do {
+		n = pread(fd, buf, sizeof(buf), 0);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	return sf_row_id(buf, (size_t)n, id) == 0 ? 0 : 1;
+}
+
+int
+sf_peek_id(int dirfd, const char *name, char id[ROW_ID_HEX_LEN + 1])
+{
+	int	fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	return util_close(fd, sf_peek_id_fd(fd, id));
+}
+
+mode_t
+sf_dir_mode(mode_t file_mode)
+{
+	return (file_mode | (file_mode & 0444) >> 2) & 0777;
+}
+
+mode_t
+sf_file_mode(mode_t dir_mode)
+{
+	return dir_mode & 0666;
+}
