@@ -266,6 +266,10 @@ main(int argc, char *argv[])
 		answered += c[i].answered;
 		large += c[i].too_large;
 	}
+	free(pids);
+	/* Flushed now: a sanitizer's report at exit must not lose it. */
 	printf("nullfcgi answered=%lu too_large=%lu\n", answered, large);
+	if (fflush(stdout) == EOF)
+		return 1;
 	return rc;
 }
