@@ -7,6 +7,18 @@
 command -v node >/dev/null || skip_all "node not installed"
 CHECK=$top_builddir/t/helper/jsonv-check
 
+# same_verdicts FILE: jsonv's verdict on each "HEX VERDICT" line of FILE is
+# VERDICT; the first few that differ are shown.
+same_verdicts() {
+	cut -d" " -f1 "$1" | "$CHECK" >"$1.got" &&
+	cut -d" " -f2 "$1" | paste -d" " - "$1.got" >"$1.both" &&
+	if grep -v "^\(.\) \1\$" "$1.both" >/dev/null; then
+		paste -d" " "$1" "$1.got" | awk -F"[ ]" "\$2 != \$3" |
+		    head -n 5 >&2
+		return 1
+	fi
+}
+
 # cases: one "HEX VERDICT" line each, VERDICT from JSON.parse; seeded, so
 # every run tries the same texts.
 node -e '
@@ -47,12 +59,7 @@ test_expect_success 'Node made the cases: both verdicts well represented' '
 '
 
 test_expect_success 'jsonv_valid gives JSON.parse verdict on every case' '
-	cut -d" " -f1 cases | "$CHECK" >got &&
-	cut -d" " -f2 cases | paste -d" " - got >both &&
-	if grep -v "^\(.\) \1\$" both >/dev/null; then
-		paste -d" " cases got | awk -F"[ ]" "\$2 != \$3" | head -n 5 >&2
-		false
-	fi
+	same_verdicts cases
 '
 
 # utf8: strings of bytes around every UTF-8 boundary; the verdict is the
@@ -96,12 +103,7 @@ test_expect_success 'Node made the UTF-8 cases: both verdicts well represented' 
 '
 
 test_expect_success 'jsonv_valid gives TextDecoder(fatal) + JSON.parse verdict on every byte string' '
-	cut -d" " -f1 utf8 | "$CHECK" >got8 &&
-	cut -d" " -f2 utf8 | paste -d" " - got8 >both8 &&
-	if grep -v "^\(.\) \1\$" both8 >/dev/null; then
-		paste -d" " utf8 got8 | awk -F"[ ]" "\$2 != \$3" | head -n 5 >&2
-		false
-	fi
+	same_verdicts utf8
 '
 
 test_done

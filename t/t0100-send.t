@@ -10,16 +10,8 @@ command -v node >/dev/null 2>&1 || skip_all "node is not installed"
 SIG='whsec_t0100 signature secret'
 ENC='q83vEjRWeJ0zj9bTgVXN/UK+3pfQ1RYvnnJq8UtTx0E='
 SALT='t0100-salt'
-VERIFY="$top_srcdir/t/helper/verify-delivery.js"
 
-send() {
-	"$HW_SEND" --signature-secret "$SIG" --encryption-secret "$ENC" \
-	    --salt "$SALT" "$@"
-}
-verify() {
-	node "$VERIFY" --signature-secret "$SIG" --encryption-secret "$ENC" \
-	    --salt "$SALT" "$@"
-}
+. "$top_srcdir/t/send-lib.sh"
 # jfield FILE PATH: the value at PATH (a.b.c) of the JSON in FILE; strings
 # as they are, anything else as JSON.  Fails when PATH is absent.
 jfield() {

@@ -15,19 +15,11 @@ command -v node >/dev/null 2>&1 || skip_all "node is not installed"
 SIG='whsec_t0105 signature secret'
 ENC='q83vEjRWeJ0zj9bTgVXN/UK+3pfQ1RYvnnJq8UtTx0E='
 SALT='t0105-salt'
-VERIFY="$top_srcdir/t/helper/verify-delivery.js"
 CHECK="$top_srcdir/t/helper/check-samples.js"
 S="$TRASH/spool"
 VERSIONED="credential identity otp-failed"
 
-send() {
-	"$HW_SEND" --signature-secret "$SIG" --encryption-secret "$ENC" \
-	    --salt "$SALT" "$@"
-}
-verify() {
-	node "$VERIFY" --signature-secret "$SIG" --encryption-secret "$ENC" \
-	    --salt "$SALT" "$@"
-}
+. "$top_srcdir/t/send-lib.sh"
 # event NAME [OPTION...] >event.json: a sample, checked and decrypted.
 event() {
 	send --sample "$@" --print >req && verify <req
