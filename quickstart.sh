@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # quickstart.sh: everything needed on a fresh Debian machine, in one command.
 #
 #   ./quickstart.sh         install what is missing (as root), build, start

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- bench/deliveries.lua: wrk script that POSTs pre-generated, distinct
 -- deliveries (bench/mkdeliveries.js), never the same one twice.
 --

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * disklimit: what the disk allows for durable one-file rows, the yardstick
  * for a spool with sync = full.  THREADS threads, for SECONDS seconds, each

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: ISC
 // bench/mkdeliveries.js: N distinct Humanos deliveries for the benchmark,
 // made the way the provider's sender does (humanos-webhooks.md), with
 // nothing but Node's built-in crypto:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * nullfcgi: the transport's own limit, the yardstick for what
  * humanos-webhook's work costs behind nginx.  A libfcgi responder that does

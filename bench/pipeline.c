@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pipeline: what one delivery costs in-process, per core, next to the sum
  * of the primitives it is made of (all measured in the same run, on the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # /etc/cron.d/humanos-webhook: the spool's jobs, every one commented out.
 # Uncomment the ones you need once /etc/humanos-webhook.conf is in place
 # (see /usr/share/humanos-webhook/cron/crontab.example, the same jobs for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config_fuzz: libFuzzer harness over config_load().  Each input is
  * written to a file in a temporary directory (the harness's working

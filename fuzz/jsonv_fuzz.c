@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jsonv_fuzz: libFuzzer harness over jsonv_valid(), against json-c.
  *

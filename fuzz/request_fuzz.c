@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * request_fuzz: libFuzzer harness over the whole request path, req_handle()
  * against a real configuration and spool in a temporary directory.

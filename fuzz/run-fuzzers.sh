@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # fuzz/run-fuzzers.sh [SECONDS]: build the libFuzzer harnesses with clang,
 # ASan and UBSan in a build directory of their own, run each for SECONDS
 # (default $FUZZ_SECONDS, else 30) on a scratch copy of its seed corpus,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* aead: AES-256-GCM with any IV length OpenSSL allows, 16-byte tags, no AAD. */
 #ifndef HW_AEAD_H
 #define HW_AEAD_H

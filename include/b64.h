@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* b64: standard base64 (RFC 4648 section 4), strict. */
 #ifndef HW_B64_H
 #define HW_B64_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config: the configuration file (SPEC section 5). */
 #ifndef HW_CONFIG_H
 #define HW_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* event: which resource an event belongs to (SPEC section 3). */
 #ifndef HW_EVENT_H
 #define HW_EVENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* hwlog: the one logging layer: stderr (the web server's error log, or
    the journal). */
 #ifndef HW_HWLOG_H

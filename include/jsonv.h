@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jsonv: is a buffer exactly one JSON text (RFC 8259)? */
 #ifndef HW_JSONV_H
 #define HW_JSONV_H

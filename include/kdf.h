@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* kdf: the payload key, PBKDF2-HMAC-SHA256(secret, salt, 10000, 32). */
 #ifndef HW_KDF_H
 #define HW_KDF_H

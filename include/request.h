@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * request: one delivery, start to end (SPEC section 6):
  * method -> size -> signature -> timestamp -> envelope -> decrypt ->

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * row: the JSON lines written to the spool, and read back from it: this
  * module owns the row's fields both ways.  Every row begins with its

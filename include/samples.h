@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* samples: the provider's sample events, made fresh on every call. */
 #ifndef HW_SAMPLES_H
 #define HW_SAMPLES_H

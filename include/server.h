@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* server: sockets, privileges and the pre-forked workers of --listen. */
 #ifndef HW_SERVER_H
 #define HW_SERVER_H

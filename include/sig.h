@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sig: the delivery signature, hex HMAC-SHA256(secret, timestamp "." body). */
 #ifndef HW_SIG_H
 #define HW_SIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool: the writer side of the spool (SPEC section 7).
  *

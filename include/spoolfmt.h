@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spoolfmt: the spool's on-disk format (SPEC sections 7 and 8), known
  * here alone.  The writer (spool.c) and humanos-spool (spooltool*.c) both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * util: the small helpers every module would otherwise write again
  * (OpenSMTPD keeps such helpers in util.c): the error buffer, a JSON

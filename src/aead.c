@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* aead: AES-256-GCM, one key schedule per key, reused for every message. */
 #include <limits.h>
 

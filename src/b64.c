@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* b64: strict standard base64. */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config: read the configuration file (SPEC section 5). */
 #include <sys/stat.h>
 

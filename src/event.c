@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* event: the SPEC section 3 table. */
 #include <string.h>
 

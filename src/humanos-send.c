@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * humanos-send: build signed, encrypted test deliveries exactly as the
  * provider does (SPEC section 9), then print them or POST them.

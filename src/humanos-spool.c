@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * humanos-spool: inspect and consume the spool (SPEC section 8).
  *

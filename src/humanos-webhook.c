@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * humanos-webhook: receive Humanos webhooks behind nginx or Apache, as a
  * FastCGI responder (fd 0, systemd socket, or --listen with workers) or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hwlog: one line per message on stderr, written in a single write(2).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jsonv: a validating scanner for RFC 8259 JSON; it builds nothing. */
 #include "jsonv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* kdf: PBKDF2-HMAC-SHA256, as the provider derives its payload key. */
 #include <limits.h>
 

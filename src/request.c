@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* request: one delivery through the pipeline of SPEC section 6. */
 #include <ctype.h>
 #include <errno.h>

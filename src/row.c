@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* row: build, serialise and read back spool rows with json-c. */
 #include <stdio.h>
 #include <stdlib.h>

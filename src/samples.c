@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* samples: the provider's sample events, with fresh ids and times. */
 #include <stdio.h>
 #include <stdlib.h>

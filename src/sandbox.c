@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sandbox: Landlock on the spool's paths and a default-deny seccomp
    allow-list for the workers. */
 #include <errno.h>

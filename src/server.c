@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* server: --listen sockets, privilege drop, and the worker supervisor. */
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sig: hex HMAC-SHA256 over timestamp "." body, compared in constant time. */
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spool: durable, exactly-once rows (see spool.h for the protocol). */
 #include <sys/mman.h>
 #include <sys/stat.h>

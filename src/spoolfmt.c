@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spoolfmt: the spool's names, keys, record paths and modes (spoolfmt.h). */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spooltool: reading and claiming spool rows (see spooltool.h). */
 #include <sys/file.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spooltool.h: humanos-spool's private header (src/humanos-spool.c and
  * src/spooltool*.c, the program's modules; not the library's, whose

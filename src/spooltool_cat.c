@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spooltool_cat: humanos-spool ls and cat (SPEC section 8). */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spooltool_replay: humanos-spool replay and discard (SPEC section 8),
  * the two ways out of quarantine/new/.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spooltool_requests: the responder's answers, counted per profile,
  * status and error in SPOOL/.seq (spool.h, struct spool_shared), for

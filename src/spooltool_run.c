@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spooltool_run: humanos-spool run (SPEC section 8).
  *

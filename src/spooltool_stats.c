@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spooltool_stats: humanos-spool stats and gc (SPEC section 8). */
 #include <sys/stat.h>
 

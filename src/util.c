@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* util: helpers shared by every module (see util.h). */
 #include <errno.h>
 #include <stdarg.h>

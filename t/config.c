@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config: every key, profiles, rotation, and each error. */
 #include <sys/stat.h>
 

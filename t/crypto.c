@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * t/crypto.c: the crypto modules (b64, sig, kdf, aead) against the
  * fixtures t/helper/mkfixtures.js made with Node's crypto, the provider's way,

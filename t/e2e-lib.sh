@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # t/e2e-lib.sh: shared helpers for the end-to-end tests (t/t02*.t), which
 # run the shipped deploy/ configurations in real web servers.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* event: every row of the SPEC section 3 table. */
 #include <json-c/json.h>
 

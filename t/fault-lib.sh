@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # t/fault-lib.sh: helpers for the fault tests (t/t05*-fault-*.t), which
 # cause real faults under the real responder (--listen unix:SOCK, 2 to 4
 # workers, running as $E2E_HW_USER) behind the real nginx running the

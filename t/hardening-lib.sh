@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # t/hardening-lib.sh: helpers for the t04xx hardening tests, sourced after
 # t/lib.sh.  Deliveries are made with humanos-send (signed, encrypted
 # exactly as the provider does) or, for bodies humanos-send would never

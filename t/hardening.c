@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hardening: the input bounds and secret handling of SECURITY.md, unit by
  * unit: x-timestamp parsing, base64 and signature-hex edge cases, whole

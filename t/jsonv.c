@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jsonv: RFC 8259 validity, case by case. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # t/lib.sh: a small sharness-style TAP library for the shell tests.
 #
 #   . "$top_srcdir/t/lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * request: each status of SPEC section 6, in its order, with what it
  * leaves in the spool.  Deliveries are built here with our own primitives;

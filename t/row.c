@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* row: ids, times, locations, the event and quarantine rows both ways. */
 #include <stdio.h>
 #include <stdlib.h>

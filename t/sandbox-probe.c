@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sandbox-probe: enter the workers' sandbox, then check that what a
  * worker does still works and that what an attacker would do next

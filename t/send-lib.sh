@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # t/send-lib.sh: send and verify deliveries with the secrets $SIG, $ENC
 # and $SALT the test sets: humanos-send builds them, the independent
 # verifier (Node's crypto, t/helper/verify-delivery.js) checks them.

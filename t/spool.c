@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spool: rows, order, exactly-once, quarantine, modes, recovery. */
 #include <sys/resource.h>
 #include <sys/stat.h>

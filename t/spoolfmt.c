@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spoolfmt: row names, keys, record paths, the row's first bytes, modes. */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spooltool: humanos-spool's helpers: row names listed and sorted, claim,
  * finish, the number and duration parsers, resources, field escapes.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t/lib.sh itself: a case passes only when its commands ran and succeeded.
 # Each check runs one small case through t/lib.sh in a fresh shell and
 # reads its TAP: a broken &&-chain fails (and is not run), a good chain

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A crash at every step of writing a row: killed (SIGKILL, injected by
 # strace just before the system call runs), then restarted and retried as
 # the provider would.  Never a partial row in new/, never a record without

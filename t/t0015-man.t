@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0015: the manuals.  Each page is clean under mandoc -Tlint and under
 # man --warnings (groff), shows a real date and the package in its footer,
 # and documents what the programs do: every status and error code of the

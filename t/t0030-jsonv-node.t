@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0030: src/jsonv.c agrees with an independent parser, Node's JSON.parse,
 # on thousands of near-JSON texts: mutations of JSON and of what json-c's
 # strict mode wrongly lets through (NaN, Infinity, 'quotes', raw tabs).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0100-send: humanos-send builds deliveries a Node receiver written the
 # provider's way (t/helper/verify-delivery.js) accepts, with fresh events,
 # and its options and errors behave as SPEC section 9 says.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0101-fixtures: the committed crypto fixtures are exactly what
 # t/helper/mkfixtures.js makes, and t/helper/verify-delivery.js (the oracle
 # of t0100)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0105-send-versioned: humanos-send's credential, identity and otp-failed
 # samples are exactly the provider's versioned shapes (SPEC sections 3 and
 # 9), in webhook version 2026-05-17 by default and 2026-04-14 on request,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # nginx with the shipped deploy/nginx files, the responder under spawn-fcgi
 # (FastCGI on fd 0, running as an unprivileged user).
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"

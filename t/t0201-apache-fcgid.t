@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Apache with the shipped deploy/apache/humanos-webhook-fcgid.conf: mod_fcgid
 # starts the responders (FastCGI on fd 0) as Apache's user.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Apache with the shipped deploy/apache/humanos-webhook-proxy-fcgi.conf
 # (mod_proxy_fcgi), the responder on its own: --listen unix:SOCK --workers 4,
 # dropping root for an unprivileged user.

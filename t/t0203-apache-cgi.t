@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Apache with the shipped deploy/apache/humanos-webhook-cgi.conf: the
 # responder as a plain CGI program (mod_cgi, prefork), one process per
 # delivery, as Apache's user.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The shipped deploy/systemd units: checked with systemd-analyze verify, and
 # run without systemd: humanos-webhook.service's ExecStart under
 # systemd-socket-activate (the socket as fd 3, LISTEN_FDS), with User= and

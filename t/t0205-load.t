@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Load through nginx (deploy/nginx) to --listen --workers 4: 500 distinct
 # deliveries, 16 at a time, give exactly 500 complete rows; then the same
 # while workers are SIGKILLed: every 200 has its row, the supervisor

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # humanos-webhook --check-config, as the deployment runs it (ExecStartPre of
 # the systemd units, and by hand before reloading a web server): every
 # problem reported with the file (and line, where there is one), non-zero

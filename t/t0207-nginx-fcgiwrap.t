@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # nginx with the shipped deploy/nginx files in front of fcgiwrap, which runs
 # the responder as a CGI program (one process per delivery, as fcgiwrap's
 # user).  The snippet is used as its header says: every location gets the

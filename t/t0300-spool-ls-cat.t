@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # humanos-spool ls and cat: order, strict names, formats, escaping.
 . "$top_srcdir/t/lib.sh"
 

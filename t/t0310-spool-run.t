@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # humanos-spool run: hand-out, outcomes, attempts, timeouts, overlap, kills,
 # deferrals (exit 75) and their backoff, rows run cannot or must not read.
 . "$top_srcdir/t/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # humanos-spool stats (text and Prometheus) and gc.
 . "$top_srcdir/t/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # humanos-spool replay and discard: quarantined deliveries run through the
 # responder's pipeline again, end to end (humanos-send builds them,
 # humanos-webhook quarantines them as a CGI program), or given up.

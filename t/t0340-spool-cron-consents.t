@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # deploy/cron/consents-to-csv.sh under humanos-spool run; crontab.example
 # names real commands.
 . "$top_srcdir/t/lib.sh"

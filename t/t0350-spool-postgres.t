@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # deploy/cron/load-postgres.sh + schema.sql against a throwaway PostgreSQL
 # cluster (Unix socket only), driven by humanos-spool run.
 . "$top_srcdir/t/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # SPEC section 7, Ownership: whatever the programs create in a spool, as
 # whichever user, belongs to the spool's owner (its root's uid:gid) with
 # file_mode.  The case that broke: humanos-spool replay run as root (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0410: the responder under valgrind on every status path (200,
 # duplicate, 400, 401 x4, 405, 413 x2, 415, 422, 500 x2, 503), as a CGI
 # program: no memory error, no definite leak, whatever the answer.

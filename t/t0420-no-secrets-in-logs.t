@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0420: no secret and no personal data in any log line or response.
 # Every status (200, duplicate, 400, 401 x4, 405, 413 x2, 415, 422,
 # 500 x2, 503) goes through the CGI responder; all of stderr (the web

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0430: the responder confines itself (seccomp) before it reads a
 # request: as a CGI program, and in every --listen worker; the opt-out
 # HUMANOS_NO_SANDBOX=1 works and says so; a confined worker still

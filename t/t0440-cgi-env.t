@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0440: the responder as a CGI program, where the environment is all it
 # has: the row's location without REQUEST_URI (SCRIPT_NAME + PATH_INFO),
 # and a spool that cannot be opened answering each request in the SPEC's

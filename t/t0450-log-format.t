@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0450: the responder's log line.  Every field key=value; values from the
 # request escaped, so that nothing splits a line or fakes a field; ts= in
 # a file, the sd-daemon priority prefix and no ts/prog/pid of our own when

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0460: the responder counts its answers per profile, status and error in
 # the spool: shared by all workers (2, behind the real nginx, deliveries
 # sent 4 at a time), kept across a restart; humanos-spool stats prints

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Fault: the filesystem under the spool is full.  A small tmpfs is mounted
 # on the spool (or, where mounting is not permitted, the responder runs
 # with RLIMIT_FSIZE so small that no row fits), the real responder (2

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Fault: the spool's filesystem turns read-only.
 #
 # 1. Under the running responder (2 workers, as nobody, behind the real

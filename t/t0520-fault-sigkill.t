@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Fault: workers killed (SIGKILL) at random moments under load.  300
 # distinct deliveries, 16 at a time through the real nginx, to the real
 # responder (4 workers, as nobody) while a loop kills a random worker every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Fault: the responder restarted under load.  SIGTERM to the supervisor
 # while deliveries are in flight (300 distinct ones, 16 at a time, through
 # the real nginx), then started again: the requests it had taken are

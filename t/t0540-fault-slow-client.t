@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Fault: a slow client, its body trickled in over 3 s.  With 2 workers
 # behind the real nginx, 20 normal deliveries made meanwhile all succeed,
 # each in under 2 s: through the shipped locations (nginx buffers the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Fault: a client trickles its body.  Behind the shipped Apache
 # mod_proxy_fcgi configuration (which streams the body to the responder),
 # with ONE worker and body_timeout = 2: the trickled delivery is answered

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # t0600-bench-smoke: bench/run --smoke (a few hundred deliveries, one round,
 # the ceiling, transport, tmpfs and disk configurations, then bench/pipeline)
 # prints its table, every configuration also as a ratio to the transport

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The release and the Debian package, as far as they can be checked without
 # building it (.ci/package builds, lints, installs and purges it): every
 # program says the package's version, which is the one debian/changelog
@@ -115,6 +116,21 @@ test_expect_success 'nothing the package runs or includes lives under /usr/share
 test_expect_success 'postrm never removes a file of the spool' '
 	! grep -En "rm +-[a-zA-Z]*r|--recursive" "$D/humanos-webhook.postrm" &&
 	grep -q -- "-type d -empty -delete" "$D/humanos-webhook.postrm"
+'
+
+test_expect_success 'an SPDX line (ISC) in every source file' '
+	{ find "$S/src" "$S/include" "$S/t" "$S/bench" "$S/fuzz" "$S/deploy" \
+	    "$S/man" -type f \( -name "*.c" -o -name "*.h" -o -name "*.sh" \
+	    -o -name "*.t" -o -name "*.js" -o -name "*.am" -o -name "*.conf" \
+	    -o -name "*.sql" -o -name "*.service" -o -name "*.socket" \
+	    -o -name "*.[158]" \) ! -path "*/node_modules/*" \
+	    ! -path "*/corpus/*" ! -path "*/fixtures/*" -print &&
+	    echo "$S/configure.ac" && echo "$S/Makefile.am" &&
+	    echo "$S/autogen.sh"; } >sources &&
+	test "$(wc -l <sources)" -gt 100 &&
+	{ xargs grep -L "SPDX-License-Identifier: ISC" <sources >missing || :; } &&
+	cat missing && test ! -s missing &&
+	grep -q "^ISC License" "$S/LICENSE"
 '
 
 test_done

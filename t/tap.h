@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tap.h: the Test Anything Protocol for the C unit tests. */
 #ifndef HW_TAP_H
 #define HW_TAP_H

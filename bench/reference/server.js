@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // bench/reference/server.js: the provider's documented Express receiver
 // (humanos-webhooks.md), as a careful user would deploy it, for bench/run.
 //

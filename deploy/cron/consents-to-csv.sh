@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # consents-to-csv.sh: a COMMAND for `humanos-spool run consents -- ...`.
 #
 # Appends each consent decision of the row on stdin to a CSV report, one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # load-postgres.sh: a COMMAND for `humanos-spool run RESOURCE -- ...`.
 #
 # Loads the row on stdin into the table humanos_rows (schema.sql), once:

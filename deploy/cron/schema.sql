@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- schema.sql: the table load-postgres.sh fills, the function it calls and
 -- the privileges of the role it connects as.
 --

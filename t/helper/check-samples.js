@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: ISC
 // check-samples.js: check that a decrypted event has exactly the shape the
 // provider publishes for its versioned webhooks (SPEC section 3), with field
 // lists written here from the SPEC's table, independently of the C code.

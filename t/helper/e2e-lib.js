@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // e2e-lib.js: what the end-to-end tests check independently of the C
 // code, with node's own crypto and JSON (see t/e2e-lib.sh).
 //

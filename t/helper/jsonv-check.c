@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jsonv-check: for each line of standard input (a candidate text, in
  * hex), print 1 if jsonv_valid() accepts it, else 0.  t0030 compares the

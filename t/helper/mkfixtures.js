@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: ISC
 // mkfixtures.js: crypto fixtures for the receiver, made independently of
 // the C code with nothing but Node's built-in crypto, the way the provider's
 // reference receiver (humanos-webhooks.md) and sender work:

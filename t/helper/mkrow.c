@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkrow: write spool rows with the real writer, for the humanos-spool
  * tests.

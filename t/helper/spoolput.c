@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spoolput: write the row on stdin into SPOOL under RESOURCE, exactly
  * once for KEY, as the responder does (recovery first, then spool_put).

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: ISC
 // verify-delivery.js: check a `humanos-send --print` request the way the
 // provider's reference receiver (humanos-webhooks.md) would, with nothing but
 // Node's crypto, and print the decrypted event on stdout (exactly its bytes).
