@@ -440,7 +440,7 @@ main(int argc, char *argv[])
 		fatal("cannot write the configuration");
 	if (config_load(conf, &cfg, err, sizeof(err)) == -1 ||
 	    config_prepare(&cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_init(&ctx, &cfg, err, sizeof(err)) == -1)
+	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == -1)
 		fatal(err);
 	p = config_profile(&cfg, NULL);
 	make_deliveries(p);

@@ -174,7 +174,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	if (config_load(conf, &fz_cfg, err, sizeof(err)) == -1 ||
 	    config_prepare(&fz_cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_init(&fz_ctx, &fz_cfg, err, sizeof(err)) == -1) {
+	    req_ctx_open(&fz_ctx, &fz_cfg, 0, err, sizeof(err)) == -1) {
 		fprintf(stderr, "request_fuzz: %s\n", err);
 		exit(1);
 	}

@@ -64,15 +64,10 @@ struct req_ctx {
 
 /*
  * Open the spools of every usable profile and run their recovery.
- * Returns 0, or -1 with err set.
- */
-int	req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
-	    size_t errlen);
-
-/*
- * The same, with flags: REQ_SPOOL_LATE leaves a spool that cannot be
- * opened closed, to answer its deliveries 503 spool_unavailable once they
- * are authenticated (a CGI program has no start to fail at).
+ * flags: 0, or REQ_SPOOL_LATE: leave a spool that cannot be opened
+ * closed, to answer its deliveries 503 spool_unavailable once they are
+ * authenticated (a CGI program has no start to fail at).  Returns 0, or
+ * -1 with err set.
  */
 #define REQ_SPOOL_LATE	0x1
 int	req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags,
@@ -93,7 +88,11 @@ void	req_count(struct req_ctx *ctx, const struct req_in *in,
  */
 size_t	req_ctx_dirs(const struct req_ctx *ctx, int *fds, size_t max);
 
-/* The largest max_body of any profile: how much a caller must read. */
+/*
+ * The max_body of profile (NULL: the top level), or, when there is no
+ * such usable profile, the largest of any: how much a caller must read
+ * before req_handle() decides.
+ */
 size_t	req_max_body(const struct req_ctx *ctx, const char *profile);
 
 /* Why a spool of ctx is closed (REQ_SPOOL_LATE), or NULL. */

@@ -30,10 +30,6 @@
 #include "util.h"
 #include "sig.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION	"unknown"
-#endif
-
 #define SEND_MAX_EVENT		(64 * 1024 * 1024)	/* EVENT.json bytes */
 #define SEND_IV_DEFAULT		12	/* what the provider uses */
 #define SEND_TS_MAX		19	/* digits of a timestamp */

@@ -20,10 +20,6 @@
 #include "hwlog.h"
 #include "spooltool.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
-
 #define HS_MAX_SPOOLS	(CONFIG_MAX_PROFILES + 1)
 
 /* Where the spool comes from, as the global options said. */

@@ -48,13 +48,6 @@ static void	 req_spool(struct req_ctx *, struct spool *,
 		    struct req_out *);
 
 int
-req_ctx_init(struct req_ctx *ctx, struct config *cfg, char *err,
-    size_t errlen)
-{
-	return req_ctx_open(ctx, cfg, 0, err, errlen);
-}
-
-int
 req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags, char *err,
     size_t errlen)
 {

@@ -413,7 +413,7 @@ hs_replay(struct config *cfg, struct hs_spool *sps, size_t nsp,
 	int		 rc;
 
 	if (config_prepare(cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_init(&ctx, cfg, err, sizeof(err)) == -1) {
+	    req_ctx_open(&ctx, cfg, 0, err, sizeof(err)) == -1) {
 		hwlog("op=replay result=error error=%s",
 		    hwlog_val(err, v, sizeof(v)));
 		return EX_CONFIG;

@@ -407,7 +407,7 @@ test_body_bounds(void)
 	    "[profile big]\nmax_body = 4k\n", tmp);
 	if (load(text, &cfg, err, sizeof(err)) == -1 ||
 	    config_prepare(&cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_init(&ctx, &cfg, err, sizeof(err)) == -1) {
+	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == -1) {
 		printf("Bail out! %s\n", err);
 		exit(1);
 	}

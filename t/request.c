@@ -693,7 +693,7 @@ test_lazy_keys(const char *conf)
 	char		 err[CONFIG_ERR_MAX];
 
 	if (!ok(config_load(conf, &cfg, err, sizeof(err)) == 0 &&
-	    req_ctx_init(&ctx, &cfg, err, sizeof(err)) == 0, "lazy: set up "
+	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == 0, "lazy: set up "
 	    "without config_prepare")) {
 		printf("# %s", err);
 		return;
@@ -752,7 +752,7 @@ main(void)
 	chmod(conf, 0600);	/* inline secrets: not for others */
 	if (!ok(config_load(conf, &cfg, err, sizeof(err)) == 0 &&
 	    config_prepare(&cfg, err, sizeof(err)) == 0 &&
-	    req_ctx_init(&ctx, &cfg, err, sizeof(err)) == 0, "set up")) {
+	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == 0, "set up")) {
 		printf("# %s", err);
 		return tap_done();
 	}
