@@ -116,7 +116,7 @@ parse(const char *buf, size_t len, int utf8)
 }
 
 static void
-make_deliveries(struct profile *p)
+make_deliveries(struct profile_keys *p)
 {
 	struct timespec	 now;
 	unsigned char	 plain[PLAIN_MAX], mac[SIG_LEN], run[6];
@@ -137,7 +137,7 @@ make_deliveries(struct profile *p)
 		if ((d->ct = malloc(plen)) == NULL ||
 		    (d->body = malloc(BODY_MAX)) == NULL ||
 		    RAND_bytes(d->iv, IV_LEN) != 1 ||
-		    aead_encrypt(&p->aead_keys[0], d->iv, IV_LEN, plain, plen,
+		    aead_encrypt(&p->aead[0], d->iv, IV_LEN, plain, plen,
 		    d->ct, d->tag) == -1)
 			fatal("cannot make a delivery");
 		d->ctlen = plen;
@@ -158,7 +158,7 @@ make_deliveries(struct profile *p)
 		free(b64tag);
 		snprintf(d->ts, sizeof(d->ts), "%lld",
 		    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-		if (sig_compute(&p->sig_keys[0], d->ts, strlen(d->ts),
+		if (sig_compute(&p->sig[0], d->ts, strlen(d->ts),
 		    d->body, d->bodylen, mac) == -1)
 			fatal("sig_compute");
 		sig_to_hex(mac, d->sig);
@@ -222,7 +222,7 @@ run_count(struct req_ctx *ctx)
 
 /* The pieces of the pipeline called directly, without the spool. */
 static double
-run_steps(struct profile *p, unsigned char *raw, unsigned char *plain)
+run_steps(struct profile_keys *p, unsigned char *raw, unsigned char *plain)
 {
 	struct event_class	 ec;
 	struct row_meta		 m = { .profile = "default",
@@ -238,7 +238,7 @@ run_steps(struct profile *p, unsigned char *raw, unsigned char *plain)
 	for (i = 0; i < nd; i++) {
 		struct delivery *d = &dv[i];
 
-		if (sig_verify(p->sig_keys, p->nsig, d->sig, SIG_HEX_LEN, d->ts,
+		if (sig_verify(p->sig, p->nsig, d->sig, SIG_HEX_LEN, d->ts,
 		    strlen(d->ts), d->body, d->bodylen) < 0 ||
 		    !jsonv_valid((unsigned char *)d->body, d->bodylen,
 		    REQ_DEPTH_MAX) ||
@@ -253,7 +253,7 @@ run_steps(struct profile *p, unsigned char *raw, unsigned char *plain)
 		    !json_object_object_get_ex(env, "data", &v) ||
 		    b64_decode(json_object_get_string(v),
 		    json_object_get_string_len(v), raw, PLAIN_MAX, &ctlen) ||
-		    aead_decrypt(&p->aead_keys[0], iv, ivlen, raw, ctlen, tag,
+		    aead_decrypt(&p->aead[0], iv, ivlen, raw, ctlen, tag,
 		    plain) == -1)
 			fatal("steps: decrypt");
 		json_object_put(env);
@@ -282,7 +282,7 @@ static const char *const prim_names[P__COUNT] = {
 };
 
 static double
-run_prim(enum prim which, struct profile *p, unsigned char *raw,
+run_prim(enum prim which, struct profile_keys *p, unsigned char *raw,
     unsigned char *plain, struct json_object **rows)
 {
 	struct json_object	*o;
@@ -302,14 +302,14 @@ run_prim(enum prim which, struct profile *p, unsigned char *raw,
 
 		switch (which) {
 		case P_HMAC:
-			sig_compute(&p->sig_keys[0], d->ts, strlen(d->ts),
+			sig_compute(&p->sig[0], d->ts, strlen(d->ts),
 			    d->body, d->bodylen, mac);
 			break;
 		case P_B64:
 			b64_decode(d->data, d->datalen, raw, PLAIN_MAX, &len);
 			break;
 		case P_GCM:
-			if (aead_decrypt(&p->aead_keys[0], d->iv, IV_LEN,
+			if (aead_decrypt(&p->aead[0], d->iv, IV_LEN,
 			    d->ct, d->ctlen, d->tag, plain) == -1)
 				fatal("gcm");
 			break;
@@ -317,7 +317,7 @@ run_prim(enum prim which, struct profile *p, unsigned char *raw,
 			row_id(d->ct, d->ctlen, id);
 			break;
 		case P_VALID:
-			if (aead_decrypt(&p->aead_keys[0], d->iv, IV_LEN,
+			if (aead_decrypt(&p->aead[0], d->iv, IV_LEN,
 			    d->ct, d->ctlen, d->tag, plain) == -1)
 				fatal("gcm");
 			t0 -= cpu_now();	/* not the decrypt */
@@ -331,7 +331,7 @@ run_prim(enum prim which, struct profile *p, unsigned char *raw,
 			json_object_put(parse(d->body, d->bodylen, 0));
 			break;
 		case P_PARSE_EV:
-			if (aead_decrypt(&p->aead_keys[0], d->iv, IV_LEN,
+			if (aead_decrypt(&p->aead[0], d->iv, IV_LEN,
 			    d->ct, d->ctlen, d->tag, plain) == -1)
 				fatal("gcm");
 			t0 -= cpu_now();	/* not the decrypt */
@@ -340,7 +340,7 @@ run_prim(enum prim which, struct profile *p, unsigned char *raw,
 			rows[i] = o;
 			break;
 		case P_SERIALISE:
-			if (aead_decrypt(&p->aead_keys[0], d->iv, IV_LEN,
+			if (aead_decrypt(&p->aead[0], d->iv, IV_LEN,
 			    d->ct, d->ctlen, d->tag, plain) == -1)
 				fatal("gcm");
 			t0 -= cpu_now();	/* not the decrypt */
@@ -402,7 +402,7 @@ main(int argc, char *argv[])
 {
 	struct config		 cfg;
 	struct req_ctx		 ctx;
-	struct profile		*p;
+	struct profile_keys	*p, *keys = NULL;
 	struct json_object	**rows;
 	unsigned char		*raw, *plain;
 	const char		*dir;
@@ -439,10 +439,10 @@ main(int argc, char *argv[])
 	if (fclose(fp) != 0 || chmod(conf, 0600) == -1)
 		fatal("cannot write the configuration");
 	if (config_load(conf, &cfg, err, sizeof(err)) == -1 ||
-	    config_prepare(&cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == -1)
+	    config_prepare(&cfg, &keys, err, sizeof(err)) == -1 ||
+	    req_ctx_open(&ctx, &cfg, keys, 0, err, sizeof(err)) == -1)
 		fatal(err);
-	p = config_profile(&cfg, NULL);
+	p = &keys[config_profile_index(&cfg, config_profile(&cfg, NULL))];
 	make_deliveries(p);
 	if ((raw = malloc(PLAIN_MAX)) == NULL ||
 	    (plain = malloc(PLAIN_MAX)) == NULL ||
@@ -481,6 +481,7 @@ main(int argc, char *argv[])
 	    rows_found, nd, vmrss_kib());
 
 	req_ctx_free(&ctx);
+	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);
 	return rows_found == (int)nd ? 0 : 1;
 }

@@ -84,6 +84,7 @@ static const char *const fz_salt[] = { "fuzz-salt-one", "fuzz-salt-two" };
 
 static char		 fz_dir[64];
 static char		 fz_spool[128];
+static struct profile_keys *fz_pkeys;
 static struct config	 fz_cfg;
 static struct req_ctx	 fz_ctx;
 static struct sig_key	 fz_sig[2];
@@ -119,6 +120,7 @@ static void
 fz_cleanup(void)
 {
 	req_ctx_free(&fz_ctx);
+	config_keys_free(fz_pkeys, fz_cfg.nprofiles);
 	config_free(&fz_cfg);
 	if (fz_dir[0] != '\0')
 		nftw(fz_dir, fz_rm, 16, FTW_DEPTH | FTW_PHYS);
@@ -173,8 +175,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fclose(fp) != 0 || chmod(conf, 0600) == -1)
 		abort();
 	if (config_load(conf, &fz_cfg, err, sizeof(err)) == -1 ||
-	    config_prepare(&fz_cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_open(&fz_ctx, &fz_cfg, 0, err, sizeof(err)) == -1) {
+	    config_prepare(&fz_cfg, &fz_pkeys, err, sizeof(err)) == -1 ||
+	    req_ctx_open(&fz_ctx, &fz_cfg, fz_pkeys, 0, err, sizeof(err)) ==
+	    -1) {
 		fprintf(stderr, "request_fuzz: %s\n", err);
 		exit(1);
 	}

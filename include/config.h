@@ -55,11 +55,6 @@ struct profile {
 	long		 body_timeout;	/* seconds for the whole body */
 	unsigned long long quarantine_max; /* bytes in quarantine/ */
 
-	/* Filled by config_prepare() (or the two steps it takes). */
-	struct sig_key	 sig_keys[CONFIG_MAX_SECRETS];
-	struct aead_key	 aead_keys[CONFIG_MAX_SECRETS];
-	int		 macs_ready;	/* sig_keys keyed, raw secrets wiped */
-	int		 keys_ready;	/* aead_keys derived, raw wiped */
 };
 
 struct config {
@@ -85,7 +80,8 @@ const char *config_default_path(void);
  * The profile called name (NULL or "" for the top level), or NULL when
  * there is none or it is incomplete.
  */
-struct profile *config_profile(struct config *cfg, const char *name);
+const struct profile *config_profile(const struct config *cfg,
+	    const char *name);
 
 /* Whether p has what a delivery needs: a spool and both kinds of secret. */
 int	config_profile_usable(const struct profile *p);
@@ -95,21 +91,40 @@ size_t	config_profile_index(const struct config *cfg,
 	    const struct profile *p);
 
 /*
- * Derive the keys of every complete profile (PBKDF2 once per secret and
- * salt) and key the signature MACs; then wipe the raw encryption
- * secrets.  Returns 0, or -1 with err set.
+ * The keys of one profile, derived from its secrets: its signature MACs
+ * keyed, its encryption keys derived (PBKDF2).  Kept apart from the
+ * configuration, which is only read once it is prepared.
  */
-int	config_prepare(struct config *cfg, char *err, size_t errlen);
+struct profile_keys {
+	struct sig_key	 sig[CONFIG_MAX_SECRETS];
+	size_t		 nsig;
+	struct aead_key	 aead[CONFIG_MAX_SECRETS];
+	size_t		 naead;
+	int		 macs_ready;
+	int		 aead_ready;
+};
 
 /*
- * The two steps of config_prepare() for one complete profile, each done
- * once: key its signature MACs (cheap); derive its encryption keys
- * (PBKDF2, the costly part).  A CGI program takes them per request, only
- * for the profile the request names, the second only once its MAC has
- * verified.  Returns 0, or -1 with err set.
+ * Derive the keys of every usable profile (PBKDF2 once per secret and
+ * salt, MACs keyed) into a new array, *keys[i] for cfg->profiles[i]
+ * (free it with config_keys_free), then wipe the raw secrets: from then
+ * on cfg is only read.  Returns 0, or -1 with err set.
  */
-int	config_prepare_macs(struct profile *p, char *err, size_t errlen);
-int	config_prepare_keys(struct profile *p, char *err, size_t errlen);
+int	config_prepare(struct config *cfg, struct profile_keys **keys,
+	    char *err, size_t errlen);
+
+/*
+ * An array of cfg->nprofiles empty struct profile_keys, for a program that
+ * derives keys only when a request needs them (CGI): keys_macs() keys
+ * p's MACs, keys_aead() derives its encryption keys, each once; cfg
+ * keeps its raw secrets until config_free().  0, or -1 with err set.
+ */
+struct profile_keys *config_keys_new(const struct config *cfg);
+int	keys_macs(struct profile_keys *k, const struct profile *p, char *err,
+	    size_t errlen);
+int	keys_aead(struct profile_keys *k, const struct profile *p, char *err,
+	    size_t errlen);
+void	config_keys_free(struct profile_keys *keys, size_t n);
 
 /* Free cfg, wiping every secret. */
 void	config_free(struct config *cfg);

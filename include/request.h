@@ -51,7 +51,9 @@ struct req_out {
 
 /* Per-process state: the configuration and one open spool per profile. */
 struct req_ctx {
-	struct config	*cfg;
+	const struct config *cfg;	/* only read */
+	struct profile_keys	*keys;		/* [i] for cfg->profiles[i] */
+	int		 own_keys;	/* made here, derived when needed */
 	struct spool	*spools;	/* [i] for cfg->profiles[i] */
 	unsigned char	*plain;		/* scratch, max body bytes */
 	unsigned char	*raw;		/* scratch, max body bytes */
@@ -64,14 +66,16 @@ struct req_ctx {
 
 /*
  * Open the spools of every usable profile and run their recovery.
- * flags: 0, or REQ_SPOOL_LATE: leave a spool that cannot be opened
+ * keys: the keys config_prepare() derived (borrowed), or NULL: each
+ * request then derives its own profile's keys when it needs them, once
+ * (a CGI program serves one request).  flags: 0, or REQ_SPOOL_LATE: leave a spool that cannot be opened
  * closed, to answer its deliveries 503 spool_unavailable once they are
  * authenticated (a CGI program has no start to fail at).  Returns 0, or
  * -1 with err set.
  */
 #define REQ_SPOOL_LATE	0x1
-int	req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags,
-	    char *err, size_t errlen);
+int	req_ctx_open(struct req_ctx *ctx, const struct config *cfg,
+	    struct profile_keys *keys, int flags, char *err, size_t errlen);
 void	req_ctx_free(struct req_ctx *ctx);
 
 /*

@@ -868,8 +868,8 @@ config_profile_index(const struct config *cfg, const struct profile *p)
 	return (size_t)(p - cfg->profiles);
 }
 
-struct profile *
-config_profile(struct config *cfg, const char *name)
+const struct profile *
+config_profile(const struct config *cfg, const char *name)
 {
 	size_t	i;
 
@@ -883,71 +883,108 @@ config_profile(struct config *cfg, const char *name)
 }
 
 int
-config_prepare_macs(struct profile *p, char *err, size_t errlen)
+keys_macs(struct profile_keys *k, const struct profile *p, char *err, size_t errlen)
 {
 	size_t	j;
 
-	if (p->macs_ready)
+	if (k->macs_ready)
 		return 0;
-	for (j = 0; j < p->nsig; j++) {
-		if (sig_key_init(&p->sig_keys[j], p->sig[j].buf,
-		    p->sig[j].len) == -1) {
+	for (j = 0; j < p->nsig; j++)
+		if (sig_key_init(&k->sig[j], p->sig[j].buf, p->sig[j].len) ==
+		    -1) {
 			while (j-- > 0)
-				sig_key_free(&p->sig_keys[j]);
+				sig_key_free(&k->sig[j]);
 			snprintf(err, errlen, "profile %s: cannot set up its "
 			    "signature keys", p->name);
 			return -1;
 		}
-	}
-	for (j = 0; j < p->nsig; j++)
-		secret_free(&p->sig[j]);	/* OpenSSL has its copy */
-	p->macs_ready = 1;
+	k->nsig = p->nsig;
+	k->macs_ready = 1;
 	return 0;
 }
 
 int
-config_prepare_keys(struct profile *p, char *err, size_t errlen)
+keys_aead(struct profile_keys *k, const struct profile *p, char *err, size_t errlen)
 {
 	unsigned char	key[KDF_KEY_LEN];
 	size_t		j;
 
-	if (p->keys_ready)
+	if (k->aead_ready)
 		return 0;
 	for (j = 0; j < p->nenc; j++) {
 		if (kdf_derive(p->enc[j].secret.buf, p->enc[j].secret.len,
 		    p->enc[j].salt.buf, p->enc[j].salt.len, key) == -1 ||
-		    aead_key_init(&p->aead_keys[j], key) == -1) {
+		    aead_key_init(&k->aead[j], key) == -1) {
 			OPENSSL_cleanse(key, sizeof(key));
 			while (j-- > 0)
-				aead_key_free(&p->aead_keys[j]);
+				aead_key_free(&k->aead[j]);
 			snprintf(err, errlen, "profile %s: cannot set up its "
 			    "encryption keys", p->name);
 			return -1;
 		}
 		OPENSSL_cleanse(key, sizeof(key));
 	}
-	for (j = 0; j < p->nenc; j++) {
-		secret_free(&p->enc[j].secret);
-		secret_free(&p->enc[j].salt);
-	}
-	p->keys_ready = 1;
+	k->naead = p->nenc;
+	k->aead_ready = 1;
 	return 0;
 }
 
+struct profile_keys *
+config_keys_new(const struct config *cfg)
+{
+	return calloc(cfg->nprofiles > 0 ? cfg->nprofiles : 1,
+	    sizeof(struct profile_keys));
+}
+
+void
+config_keys_free(struct profile_keys *keys, size_t n)
+{
+	size_t	i, j;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		for (j = 0; keys[i].macs_ready && j < keys[i].nsig; j++)
+			sig_key_free(&keys[i].sig[j]);
+		for (j = 0; keys[i].aead_ready && j < keys[i].naead; j++)
+			aead_key_free(&keys[i].aead[j]);
+	}
+	OPENSSL_cleanse(keys, n * sizeof(*keys));
+	free(keys);
+}
+
 int
-config_prepare(struct config *cfg, char *err, size_t errlen)
+config_prepare(struct config *cfg, struct profile_keys **keysp, char *err,
+    size_t errlen)
 {
 	struct profile	*p;
-	size_t		 i;
+	struct profile_keys	*keys;
+	size_t		 i, j;
 
+	if ((keys = config_keys_new(cfg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < cfg->nprofiles; i++) {
 		p = &cfg->profiles[i];
 		if (!config_profile_usable(p))
 			continue;
-		if (config_prepare_macs(p, err, errlen) == -1 ||
-		    config_prepare_keys(p, err, errlen) == -1)
+		if (keys_macs(&keys[i], p, err, errlen) == -1 ||
+		    keys_aead(&keys[i], p, err, errlen) == -1) {
+			config_keys_free(keys, cfg->nprofiles);
 			return -1;
+		}
 	}
+	/* OpenSSL holds its copies: the raw secrets are not needed now. */
+	for (i = 0; i < cfg->nprofiles; i++) {
+		p = &cfg->profiles[i];
+		for (j = 0; j < CONFIG_MAX_SECRETS; j++) {
+			secret_free(&p->sig[j]);
+			secret_free(&p->enc[j].secret);
+			secret_free(&p->enc[j].salt);
+		}
+	}
+	*keysp = keys;
 	return 0;
 }
 
@@ -960,10 +997,6 @@ profile_free(struct profile *p)
 		secret_free(&p->sig[i]);
 		secret_free(&p->enc[i].secret);
 		secret_free(&p->enc[i].salt);
-		if (p->macs_ready && i < p->nsig)
-			sig_key_free(&p->sig_keys[i]);
-		if (p->keys_ready && i < p->nenc)
-			aead_key_free(&p->aead_keys[i]);
 	}
 	free(p->name);
 	free(p->spool_dir);

@@ -452,7 +452,7 @@ keys_from_config(struct keys *k, const char *path, const char *name,
     char *err, size_t errlen, int *status)
 {
 	struct config	 cfg;
-	struct profile	*p;
+	const struct profile *p;
 	size_t		 n;
 	int		 rc;
 

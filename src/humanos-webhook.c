@@ -51,12 +51,14 @@ static void	parse_args(int, char *[], struct server_opts *, const char **,
 static int	start_load(const char *, struct config *, int);
 static void	log_err(const char *, const char *);
 static int	start_drop(const struct server_opts *, char *, size_t);
-static int	start_spools(struct config *, const char *);
+static int	start_spools(const struct config *, const char *);
 static int	check_config(const char *, const struct server_opts *);
-static int	serve(struct config *, const struct server_opts *, int);
-static int	worker_init(struct worker *, struct config *, int, int);
+static int	serve(struct config *, struct profile_keys *,
+		    const struct server_opts *, int);
+static int	worker_init(struct worker *, const struct config *,
+		    struct profile_keys *, int, int);
 static int	worker_loop(void *);
-static int	serve_cgi(struct config *);
+static int	serve_cgi(const struct config *);
 static void	log_request(const struct req_in *, const struct req_out *,
 		    const struct timespec *);
 
@@ -176,7 +178,7 @@ start_drop(const struct server_opts *so, char *err, size_t errlen)
  * with path (--check-config), else logged, and then the first one only.
  */
 static int
-start_spools(struct config *cfg, const char *path)
+start_spools(const struct config *cfg, const char *path)
 {
 	char	err[CONFIG_ERR_MAX];
 	size_t	i;
@@ -207,6 +209,7 @@ static int
 check_config(const char *path, const struct server_opts *so)
 {
 	struct config	 cfg;
+	struct profile_keys	*keys = NULL;
 	char		 err[CONFIG_ERR_MAX];
 	size_t		 i;
 	int		 bad = 0, usable = 0;
@@ -223,26 +226,28 @@ check_config(const char *path, const struct server_opts *so)
 			usable++;
 	if (start_spools(&cfg, path) == -1)
 		bad = 1;
-	if (!bad && config_prepare(&cfg, err, sizeof(err)) == -1) {
+	if (!bad && config_prepare(&cfg, &keys, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		bad = 1;
 	}
 	if (!bad)
 		printf("%s: OK (%d profile%s)\n", path, usable,
 		    usable == 1 ? "" : "s");
+	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);
 	return bad ? EX_CONFIG : 0;
 }
 
 /* flags: REQ_SPOOL_LATE for a CGI request, none for a worker. */
 static int
-worker_init(struct worker *w, struct config *cfg, int listenfd, int flags)
+worker_init(struct worker *w, const struct config *cfg, struct profile_keys *keys,
+    int listenfd, int flags)
 {
 	char	err[512];
 
 	memset(w, 0, sizeof(*w));
 	w->listenfd = listenfd;
-	if (req_ctx_open(&w->ctx, cfg, flags, err, sizeof(err)) == -1) {
+	if (req_ctx_open(&w->ctx, cfg, keys, flags, err, sizeof(err)) == -1) {
 		log_err("spool", err);
 		return -1;
 	}
@@ -509,7 +514,7 @@ static int	 worker_sandbox(const struct worker *, char *, size_t);
 
 /* One request as a CGI program. */
 static int
-serve_cgi(struct config *cfg)
+serve_cgi(const struct config *cfg)
 {
 	struct frontend	 fe = { cgi_param, cgi_read, cgi_write, NULL };
 	struct worker	 w;
@@ -519,7 +524,9 @@ serve_cgi(struct config *cfg)
 	char		 err[RESPONSE_MAX];
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (worker_init(&w, cfg, -1, REQ_SPOOL_LATE) == -1)
+	/* No keys yet: the request derives its own profile's, if it gets
+	   that far (req_handle()). */
+	if (worker_init(&w, cfg, NULL, -1, REQ_SPOOL_LATE) == -1)
 		goto unavailable;
 	/* Confined before a byte of the request is read. */
 	if (worker_sandbox(&w, err, sizeof(err)) == -1) {
@@ -552,19 +559,20 @@ worker_sandbox(const struct worker *w, char *err, size_t errlen)
 }
 
 struct worker_start {
-	struct config	*cfg;
-	int		 fd;
+	struct config		*cfg;	/* each worker's copy, freed by it */
+	struct profile_keys		*keys;
+	int			 fd;
 };
 
 /* A --listen worker: open the spool (recovering it), then serve. */
 /* One worker's life: its spool (recovered), its sandbox, its requests. */
 static int
-worker_run(struct config *cfg, int fd)
+worker_run(const struct config *cfg, struct profile_keys *keys, int fd)
 {
 	struct worker	w;
 	char		err[256];
 
-	if (worker_init(&w, cfg, fd, 0) == -1)
+	if (worker_init(&w, cfg, keys, fd, 0) == -1)
 		return EX_TEMPFAIL;
 	if (worker_sandbox(&w, err, sizeof(err)) == -1) {
 		log_err("sandbox", err);
@@ -580,8 +588,10 @@ worker_start(void *arg)
 	struct worker_start	*ws = arg;
 	int			 rc;
 
-	rc = worker_run(ws->cfg, ws->fd);
-	config_free(ws->cfg);	/* this process's copy of the secrets */
+	rc = worker_run(ws->cfg, ws->keys, ws->fd);
+	/* This process's copy of the keys and the configuration. */
+	config_keys_free(ws->keys, ws->cfg->nprofiles);
+	config_free(ws->cfg);
 	return rc;
 }
 
@@ -671,9 +681,10 @@ parse_args(int argc, char *argv[], struct server_opts *so, const char **path,
 
 /* Serve on fd (-1: none bound or passed), as the user we now run as. */
 static int
-serve(struct config *cfg, const struct server_opts *so, int fd)
+serve(struct config *cfg, struct profile_keys *keys,
+    const struct server_opts *so, int fd)
 {
-	struct worker_start ws = { cfg, fd };
+	struct worker_start ws = { cfg, keys, fd };
 
 	if (fd == -1)
 		return serve_cgi(cfg);
@@ -683,7 +694,7 @@ serve(struct config *cfg, const struct server_opts *so, int fd)
 	}
 	/* One process: whoever started us runs as many as it wants. */
 	if (so->workers == 0 && so->listen == NULL)
-		return worker_run(cfg, ws.fd);
+		return worker_run(cfg, keys, ws.fd);
 	/*
 	 * An unwritable spool (read-only, permissions) is an error at start:
 	 * checked here, as the workers' user, with a real write, rather than
@@ -724,6 +735,7 @@ main(int argc, char *argv[])
 {
 	struct server_opts	 so = { NULL, NULL, NULL, NULL, 0660, 0 };
 	struct config		 cfg;
+	struct profile_keys		*keys = NULL;
 	const char		*path = NULL;
 	char			 err[CONFIG_ERR_MAX];
 	int			 check = 0, fd, rc;
@@ -743,14 +755,15 @@ main(int argc, char *argv[])
 	 * serves one request: it derives only the keys of that request's
 	 * profile, once its MAC has verified (req_handle()).
 	 */
-	if (fd != -1 && config_prepare(&cfg, err, sizeof(err)) == -1) {
+	if (fd != -1 && config_prepare(&cfg, &keys, err, sizeof(err)) == -1) {
 		log_err("config", err);
 		rc = EX_CONFIG;
 	} else if (start_drop(&so, err, sizeof(err)) == -1) {
 		log_err("privileges", err);
 		rc = EX_NOPERM;
 	} else
-		rc = serve(&cfg, &so, fd);
-	config_free(&cfg);	/* wipes every secret and key */
+		rc = serve(&cfg, keys, &so, fd);
+	config_keys_free(keys, cfg.nprofiles);
+	config_free(&cfg);	/* wipes every secret */
 	return rc;
 }

@@ -38,7 +38,7 @@ static struct json_object *req_parse(const unsigned char *, size_t, int,
 static void	 req_log_event(const char *, char *, size_t);
 static int	 req_envelope(struct req_ctx *, const struct req_in *,
 		    struct envelope *);
-static int	 req_decrypt(struct profile *, const struct envelope *,
+static int	 req_decrypt(struct profile_keys *, const struct envelope *,
 		    unsigned char *);
 static void	 req_quarantine(struct spool *, const struct profile *,
 		    const struct req_in *, struct req_out *);
@@ -48,21 +48,27 @@ static void	 req_spool(struct req_ctx *, struct spool *,
 		    struct req_out *);
 
 int
-req_ctx_open(struct req_ctx *ctx, struct config *cfg, int flags, char *err,
-    size_t errlen)
+req_ctx_open(struct req_ctx *ctx, const struct config *cfg,
+    struct profile_keys *keys, int flags, char *err, size_t errlen)
 {
 	size_t	i;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
 	ctx->now_ms = util_now_ms;
+	ctx->keys = keys;
+	if (keys == NULL) {
+		if ((ctx->keys = config_keys_new(cfg)) == NULL)
+			goto nomem;
+		ctx->own_keys = 1;	/* derived when a request needs them */
+	}
 	if ((ctx->spools = calloc(cfg->nprofiles, sizeof(*ctx->spools))) ==
 	    NULL)
 		goto nomem;
 	for (i = 0; i < cfg->nprofiles; i++)
 		ctx->spools[i].rootfd = -1;	/* not open */
 	for (i = 0; i < cfg->nprofiles; i++) {
-		struct profile *p = &cfg->profiles[i];
+		const struct profile *p = &cfg->profiles[i];
 
 		if (!config_profile_usable(p))
 			continue;
@@ -118,6 +124,8 @@ req_ctx_free(struct req_ctx *ctx)
 		free(ctx->row);
 	}
 	free(ctx->raw);
+	if (ctx->own_keys && ctx->cfg != NULL)
+		config_keys_free(ctx->keys, ctx->cfg->nprofiles);
 	memset(ctx, 0, sizeof(*ctx));
 }
 
@@ -182,7 +190,7 @@ req_ctx_body_max(const struct req_ctx *ctx)
 long
 req_body_timeout(const struct req_ctx *ctx, const char *profile)
 {
-	struct profile	*p = config_profile(ctx->cfg, profile);
+	const struct profile	*p = config_profile(ctx->cfg, profile);
 
 	if (p == NULL)
 		p = &ctx->cfg->profiles[0];
@@ -193,7 +201,7 @@ req_body_timeout(const struct req_ctx *ctx, const char *profile)
 size_t
 req_max_body(const struct req_ctx *ctx, const char *profile)
 {
-	struct profile	*p = config_profile(ctx->cfg, profile);
+	const struct profile	*p = config_profile(ctx->cfg, profile);
 
 	return p != NULL ? p->max_body : ctx->scratch;
 }
@@ -341,15 +349,15 @@ done:
 	return rc;
 }
 
-/* Try every key of p (rotation).  Returns 0 with pt filled, or -1. */
+/* Try every key of k (rotation).  Returns 0 with pt filled, or -1. */
 static int
-req_decrypt(struct profile *p, const struct envelope *env,
+req_decrypt(struct profile_keys *k, const struct envelope *env,
     unsigned char *pt)
 {
 	size_t	i;
 
-	for (i = 0; i < p->nenc; i++)
-		if (aead_decrypt(&p->aead_keys[i], env->iv, env->ivlen,
+	for (i = 0; i < k->naead; i++)
+		if (aead_decrypt(&k->aead[i], env->iv, env->ivlen,
 		    env->ct, env->ctlen, env->tag, pt) == 0)
 			return 0;
 	return -1;
@@ -496,7 +504,7 @@ req_spool(struct req_ctx *ctx, struct spool *sp, const struct profile *p,
  * out's id, resource and event when it was.
  */
 static int
-req_seen(struct req_ctx *ctx, struct spool *sp, struct profile *p,
+req_seen(struct req_ctx *ctx, struct spool *sp, struct profile_keys *k,
     const struct req_in *in, struct req_out *out)
 {
 	struct envelope		 env;
@@ -506,7 +514,7 @@ req_seen(struct req_ctx *ctx, struct spool *sp, struct profile *p,
 	int			 seen = 0;
 
 	if (req_envelope(ctx, in, &env) == -1 ||
-	    req_decrypt(p, &env, ctx->plain) == -1)
+	    req_decrypt(k, &env, ctx->plain) == -1)
 		return 0;
 	if ((ev = req_parse(ctx->plain, env.ctlen, 1, 0)) != NULL) {
 		row_id(ctx->plain, env.ctlen, id);
@@ -533,10 +541,11 @@ req_seen(struct req_ctx *ctx, struct spool *sp, struct profile *p,
  * duplicate, so it must never become an event again.
  */
 static void
-req_stale(struct req_ctx *ctx, struct spool *sp, struct profile *p,
-    const struct req_in *in, int64_t when, struct req_out *out)
+req_stale(struct req_ctx *ctx, struct spool *sp, const struct profile *p,
+    struct profile_keys *k, const struct req_in *in, int64_t when,
+    struct req_out *out)
 {
-	if (req_seen(ctx, sp, p, in, out)) {
+	if (req_seen(ctx, sp, k, in, out)) {
 		out->status = 200;
 		out->duplicate = 1;
 		return;
@@ -555,10 +564,10 @@ req_stale(struct req_ctx *ctx, struct spool *sp, struct profile *p,
  * profile, content type, size.  Returns the profile, or NULL with out
  * set.
  */
-static struct profile *
+static const struct profile *
 req_admit(struct req_ctx *ctx, const struct req_in *in, struct req_out *out)
 {
-	struct profile	*p;
+	const struct profile	*p;
 
 	if (req_check_method(in) == -1) {
 		req_fail(out, 405, "method_not_allowed");
@@ -593,20 +602,20 @@ req_admit(struct req_ctx *ctx, const struct req_in *in, struct req_out *out)
  * MACs before the check, its PBKDF2 keys after it.  0, or -1 (out set).
  */
 static int
-req_authenticate(struct profile *p, const struct req_in *in,
-    struct req_out *out)
+req_authenticate(const struct profile *p, struct profile_keys *k,
+    const struct req_in *in, struct req_out *out)
 {
 	if (in->signature == NULL || *in->signature == '\0')
 		return req_fail(out, 401, "missing_signature");
 	if (in->timestamp == NULL || *in->timestamp == '\0')
 		return req_fail(out, 401, "missing_timestamp");
-	if (config_prepare_macs(p, out->detail, sizeof(out->detail)) == -1)
+	if (keys_macs(k, p, out->detail, sizeof(out->detail)) == -1)
 		return req_fail(out, 503, "spool_unavailable");
-	if (sig_verify(p->sig_keys, p->nsig, in->signature,
+	if (sig_verify(k->sig, k->nsig, in->signature,
 	    strlen(in->signature), in->timestamp, strlen(in->timestamp),
 	    in->body, in->bodylen) < 0)
 		return req_fail(out, 401, "invalid_signature");
-	if (config_prepare_keys(p, out->detail, sizeof(out->detail)) == -1)
+	if (keys_aead(k, p, out->detail, sizeof(out->detail)) == -1)
 		return req_fail(out, 503, "spool_unavailable");
 	return 0;
 }
@@ -616,7 +625,8 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
     struct req_out *out)
 {
 	struct envelope		 env;
-	struct profile		*p;
+	const struct profile	*p;
+	struct profile_keys		*k;
 	struct spool		*sp;
 	struct json_object	*ev;
 	int64_t			 when;
@@ -624,24 +634,26 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 	memset(out, 0, sizeof(*out));
 	snprintf(out->event, sizeof(out->event), "-");
 
-	if ((p = req_admit(ctx, in, out)) == NULL ||
-	    req_authenticate(p, in, out) == -1)
+	if ((p = req_admit(ctx, in, out)) == NULL)
 		return;
+	k = &ctx->keys[config_profile_index(ctx->cfg, p)];
 	sp = &ctx->spools[config_profile_index(ctx->cfg, p)];
+	if (req_authenticate(p, k, in, out) == -1)
+		return;
 	/* Authenticated from here on: failures are kept in quarantine. */
 	if (req_parse_timestamp(in->timestamp, &when) == -1) {
 		req_fail(out, 401, "missing_timestamp");
 		return;
 	}
 	if (in->check_time && req_check_time(ctx, p, in->timestamp) == -1) {
-		req_stale(ctx, sp, p, in, when, out);
+		req_stale(ctx, sp, p, k, in, when, out);
 		return;
 	}
 	if (req_envelope(ctx, in, &env) == -1) {
 		req_fail(out, 400, "malformed_body");
 		return;
 	}
-	if (req_decrypt(p, &env, ctx->plain) == -1) {
+	if (req_decrypt(k, &env, ctx->plain) == -1) {
 		req_fail(out, 500, "decrypt_failed");
 		req_quarantine(sp, p, in, out);
 		return;

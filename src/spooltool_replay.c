@@ -409,13 +409,15 @@ hs_replay(struct config *cfg, struct hs_spool *sps, size_t nsp,
 {
 	struct hs_qwalk	 w;
 	struct req_ctx	 ctx;
+	struct profile_keys	*keys = NULL;
 	char		 err[CONFIG_ERR_MAX], v[HWLOG_VAL_MAX];
 	int		 rc;
 
-	if (config_prepare(cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_open(&ctx, cfg, 0, err, sizeof(err)) == -1) {
+	if (config_prepare(cfg, &keys, err, sizeof(err)) == -1 ||
+	    req_ctx_open(&ctx, cfg, keys, 0, err, sizeof(err)) == -1) {
 		hwlog("op=replay result=error error=%s",
 		    hwlog_val(err, v, sizeof(v)));
+		config_keys_free(keys, cfg->nprofiles);
 		return EX_CONFIG;
 	}
 	memset(&w, 0, sizeof(w));
@@ -425,6 +427,7 @@ hs_replay(struct config *cfg, struct hs_spool *sps, size_t nsp,
 	w.fn = hs_replay_one;
 	rc = hs_qwalk(&w, sps, nsp);
 	req_ctx_free(&ctx);
+	config_keys_free(keys, cfg->nprofiles);
 	if (rc == EX_NOINPUT || rc == EX_USAGE)
 		return rc;	/* --id: nothing was done */
 	printf("op=replay result=summary replayed=%zu left=%zu refused=%zu "

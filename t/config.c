@@ -59,8 +59,9 @@ refused(const char *text, const char *want, const char *what)
 static void
 test_defaults(void)
 {
-	struct config	 cfg;
-	struct profile	*p;
+	struct config		 cfg;
+	struct profile_keys	*keys = NULL;
+	const struct profile	*p;
 
 	if (!ok(load("# comment\n\n" BASE, &cfg) == 0, "minimal config")) {
 		printf("# %s", err);
@@ -85,12 +86,14 @@ test_defaults(void)
 	ok(config_profile(&cfg, "") == p, "empty profile name is the top "
 	    "level");
 	ok(config_profile(&cfg, "nope") == NULL, "unknown profile");
-	ok(config_prepare(&cfg, err, sizeof(err)) == 0 && p->macs_ready &&
-	    p->keys_ready, "keys derived");
+	ok(config_prepare(&cfg, &keys, err, sizeof(err)) == 0 &&
+	    keys[0].macs_ready && keys[0].aead_ready && keys[0].nsig == 1 &&
+	    keys[0].naead == 1, "keys derived, apart from the configuration");
 	ok(p->enc[0].secret.buf == NULL, "raw encryption secret wiped "
 	    "after derivation");
 	ok(p->sig[0].buf == NULL, "raw signature secret wiped once the MAC "
 	    "is keyed");
+	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);
 }
 
@@ -98,7 +101,7 @@ static void
 test_keys(void)
 {
 	struct config	 cfg;
-	struct profile	*p;
+	const struct profile *p;
 
 	if (!ok(load(BASE "timestamp_tolerance = 0\nmax_body = 512k\n"
 	    "file_mode = 0600\nsync = none\n", &cfg) == 0, "every key")) {
@@ -129,7 +132,7 @@ static void
 test_rotation(void)
 {
 	struct config	 cfg;
-	struct profile	*p;
+	const struct profile *p;
 
 	if (!ok(load("spool_dir = /s\nsignature_secret = new\n"
 	    "signature_secret = old\nencryption_secret = bmV3\n"
@@ -165,7 +168,7 @@ static void
 test_profiles(void)
 {
 	struct config	 cfg;
-	struct profile	*a, *b, *top;
+	const struct profile *a, *b, *top;
 
 	if (!ok(load(BASE "max_body = 2k\n[profile a]\nspool_dir = /a\n"
 	    "signature_secret = sig-a\n\n[profile b]\n"
@@ -232,7 +235,7 @@ test_files(void)
 	    "signature_secret_file = %s/sig\nencryption_secret_file = %s/enc\n"
 	    "encryption_salt_file = %s/salt\n", dir, dir, dir);
 	if (ok(load(text, &cfg) == 0, "secrets from files")) {
-		struct profile *p = config_profile(&cfg, NULL);
+		const struct profile *p = config_profile(&cfg, NULL);
 
 		ok(p->sig[0].len == 9 && memcmp(p->sig[0].buf, "from-file",
 		    9) == 0, "one trailing newline stripped");
@@ -350,7 +353,7 @@ static void
 test_new_keys(void)
 {
 	struct config	 cfg;
-	struct profile	*p;
+	const struct profile *p;
 
 	if (ok(load(BASE, &cfg) == 0, "defaults of the new keys")) {
 		p = config_profile(&cfg, NULL);

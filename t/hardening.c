@@ -228,6 +228,7 @@ static void
 test_secret_files(void)
 {
 	struct config	cfg;
+	struct profile_keys *keys = NULL;
 	char		err[CONFIG_ERR_MAX], text[CONFIG_MAX_SECRET + 512];
 	char		link[256], dst[256];
 	const char	*head = "spool_dir = /nonexistent\n"
@@ -294,10 +295,11 @@ test_secret_files(void)
 	/* Raw encryption secrets and salts are wiped once keys exist. */
 	put_file("sig", SECRET, 0600);
 	ok(load(text, &cfg, err, sizeof(err)) == 0 &&
-	    config_prepare(&cfg, err, sizeof(err)) == 0 &&
+	    config_prepare(&cfg, &keys, err, sizeof(err)) == 0 &&
 	    cfg.profiles[0].enc[0].secret.buf == NULL &&
 	    cfg.profiles[0].enc[0].salt.buf == NULL,
 	    "config_prepare: raw encryption secret and salt wiped");
+	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);
 	ok(cfg.profiles == NULL && cfg.nprofiles == 0,
 	    "config_free: nothing left");
@@ -394,6 +396,7 @@ static void
 test_body_bounds(void)
 {
 	struct config	 cfg;
+	struct profile_keys *keys = NULL;
 	struct req_ctx	 ctx;
 	struct req_in	 in;
 	struct req_out	 out;
@@ -406,8 +409,8 @@ test_body_bounds(void)
 	    "encryption_salt = " SALT "\nmax_body = 1k\nsync = none\n"
 	    "[profile big]\nmax_body = 4k\n", tmp);
 	if (load(text, &cfg, err, sizeof(err)) == -1 ||
-	    config_prepare(&cfg, err, sizeof(err)) == -1 ||
-	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == -1) {
+	    config_prepare(&cfg, &keys, err, sizeof(err)) == -1 ||
+	    req_ctx_open(&ctx, &cfg, keys, 0, err, sizeof(err)) == -1) {
 		printf("Bail out! %s\n", err);
 		exit(1);
 	}
@@ -416,7 +419,8 @@ test_body_bounds(void)
 	is_int(req_max_body(&ctx, "big"), 4096, "max_body of a profile");
 	is_int(req_max_body(&ctx, "nope"), 4096,
 	    "unknown profile: the largest (the reader's bound)");
-	ok(ctx.scratch == 4096, "scratch buffers sized by the largest");
+	ok(req_ctx_body_max(&ctx) == 4096,
+	    "scratch buffers sized by the largest");
 
 	max = 4096;
 	body = calloc(1, max + 2);

@@ -689,24 +689,27 @@ test_lazy_keys(const char *conf)
 	struct req_ctx	 ctx;
 	struct req_in	 in;
 	struct req_out	 out;
-	struct profile	*top, *rot, *tiny;
+	struct profile_keys *top, *rot, *tiny;
 	char		 err[CONFIG_ERR_MAX];
 
 	if (!ok(config_load(conf, &cfg, err, sizeof(err)) == 0 &&
-	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == 0, "lazy: set up "
-	    "without config_prepare")) {
+	    req_ctx_open(&ctx, &cfg, NULL, 0, err, sizeof(err)) == 0,
+	    "lazy: set up without config_prepare")) {
 		printf("# %s", err);
 		return;
 	}
 	ctx.now_ms = fixed_now;
-	top = config_profile(&cfg, NULL);
-	rot = config_profile(&cfg, "rot");
-	tiny = config_profile(&cfg, "tiny");
+	top = &ctx.keys[config_profile_index(&cfg, config_profile(&cfg,
+	    NULL))];
+	rot = &ctx.keys[config_profile_index(&cfg, config_profile(&cfg,
+	    "rot"))];
+	tiny = &ctx.keys[config_profile_index(&cfg, config_profile(&cfg,
+	    "tiny"))];
 	good("{\"lazy\":1}");
 	req_init(&in);
 	in.method = "GET";
 	req_handle(&ctx, &in, &out);
-	ok(out.status == 405 && !top->macs_ready && !top->keys_ready,
+	ok(out.status == 405 && !top->macs_ready && !top->aead_ready,
 	    "lazy: a GET keys nothing");
 	req_init(&in);
 	in.content_type = "text/plain";
@@ -715,15 +718,15 @@ test_lazy_keys(const char *conf)
 	req_init(&in);
 	flip_sig();
 	req_handle(&ctx, &in, &out);
-	ok(out.status == 401 && top->macs_ready && !top->keys_ready,
+	ok(out.status == 401 && top->macs_ready && !top->aead_ready,
 	    "lazy: a forged POST keys the MACs, derives no key");
 	good("{\"lazy\":2}");
 	req_init(&in);
 	req_handle(&ctx, &in, &out);
-	ok(out.status == 200 && top->keys_ready, "lazy: a genuine one "
+	ok(out.status == 200 && top->aead_ready, "lazy: a genuine one "
 	    "derives its profile's keys (%d)", out.status);
-	ok(!rot->macs_ready && !rot->keys_ready && !tiny->macs_ready &&
-	    !tiny->keys_ready, "lazy: the other profiles untouched");
+	ok(!rot->macs_ready && !rot->aead_ready && !tiny->macs_ready &&
+	    !tiny->aead_ready, "lazy: the other profiles untouched");
 	req_ctx_free(&ctx);
 	config_free(&cfg);
 }
@@ -731,10 +734,11 @@ test_lazy_keys(const char *conf)
 int
 main(void)
 {
-	struct config	cfg;
-	struct req_ctx	ctx;
-	char		conf[1024], err[CONFIG_ERR_MAX];
-	FILE		*fp;
+	struct config		 cfg;
+	struct req_ctx		 ctx;
+	struct profile_keys	*keys = NULL;
+	char			 conf[1024], err[CONFIG_ERR_MAX];
+	FILE			*fp;
 
 	if (mkdtemp(dir) == NULL)
 		return 99;
@@ -751,8 +755,9 @@ main(void)
 	fclose(fp);
 	chmod(conf, 0600);	/* inline secrets: not for others */
 	if (!ok(config_load(conf, &cfg, err, sizeof(err)) == 0 &&
-	    config_prepare(&cfg, err, sizeof(err)) == 0 &&
-	    req_ctx_open(&ctx, &cfg, 0, err, sizeof(err)) == 0, "set up")) {
+	    config_prepare(&cfg, &keys, err, sizeof(err)) == 0 &&
+	    req_ctx_open(&ctx, &cfg, keys, 0, err, sizeof(err)) == 0,
+	    "set up")) {
 		printf("# %s", err);
 		return tap_done();
 	}
@@ -762,6 +767,7 @@ main(void)
 	test_quarantine_row();
 	test_quarantine_max(&ctx);
 	req_ctx_free(&ctx);
+	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);
 	test_lazy_keys(conf);
 	snprintf(conf, sizeof(conf), "rm -rf %s", dir);
