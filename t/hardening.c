@@ -452,6 +452,7 @@ test_body_bounds(void)
 	ok(out.status == 405, "method first of all");
 	free(body);
 	req_ctx_free(&ctx);
+	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);
 }
 
