@@ -17,6 +17,14 @@
  * replaced by an empty file, so that no event content stays in .ids/ after
  * the row is consumed.
  *
+ * The writer holds an flock on its row from its creation to its end.  A
+ * delivery of the same event that finds the record (link(2) EEXIST) may
+ * meet a writer still in flight, which could yet fail and undo its record:
+ * answering "duplicate" then would acknowledge an event that is nowhere.
+ * So it waits for that lock (SPOOL_AWAIT_MS at most): the record gone, it
+ * writes its own row; the record standing, it answers duplicate; still
+ * locked, it fails (503: the provider retries).
+ *
  * Ownership (SPEC section 7): the spool's owner is the uid:gid of its root.
  * Whatever the writer creates (rows, records, directories, .seq) is given
  * to it with file_mode (directories: file_mode plus x where it has r),
@@ -72,6 +80,9 @@ struct spool_shared {
 	struct spool_counter counter[SPOOL_COUNTERS];
 };
 #define SPOOL_SEQ_SIZE	sizeof(struct spool_shared)
+#define SPOOL_AWAIT_MS	2000	/* a duplicate waits this long at most for
+				   the writer of its record to finish */
+#define SPOOL_AWAIT_TRIES 3	/* records that vanish under us, in a row */
 #define SPOOL_QSCAN_EVERY 60	/* seconds between recounts when full */
 #define SPOOL_RECORD_KEEP (7 * 86400)	/* exactly-once records live at
 					   least this long (SPEC section 7) */

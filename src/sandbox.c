@@ -51,6 +51,7 @@ static const char *const sandbox_allow[] = {
 	/* Time, ids, randomness (json-c's hash seed), locks, exit. */
 	"clock_gettime", "gettimeofday", "time", "getpid", "gettid",
 	"setitimer",	/* body_timeout */
+	"flock", "nanosleep", "clock_nanosleep",	/* duplicates wait */
 	"getrandom", "futex", "exit", "exit_group",
 	NULL
 };

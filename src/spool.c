@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* spool: durable, exactly-once rows (see spool.h for the protocol). */
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -389,7 +390,12 @@ spool_write_all(int fd, const char *row, size_t rowlen)
 	return 0;
 }
 
-/* Write the row in tmp/ and make it durable there.  Returns 0 or -1. */
+/*
+ * Write the row in tmp/ and make it durable there.  Returns the row's
+ * descriptor, locked (flock LOCK_EX) until the caller closes it: a
+ * concurrent delivery of the same event waits on that lock before it
+ * answers "duplicate" (spool_await_record).  -1 on failure.
+ */
 static int
 spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
     const char *row, size_t rowlen)
@@ -401,24 +407,54 @@ spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
 	if (fd == -1)
 		return -1;
 	/* Given away before a record can link to it: records share it. */
-	if ((sp->adopt ? spool_give(sp, fd, sp->file_mode) == -1 :
+	if (flock(fd, LOCK_EX) == -1 ||
+	    (sp->adopt ? spool_give(sp, fd, sp->file_mode) == -1 :
 	    sp->chmod && fchmod(fd, sp->file_mode) == -1) ||
 	    spool_write_all(fd, row, rowlen) == -1 ||
-	    spool_fsync(sp, fd) == -1) {
+	    spool_fsync(sp, fd) == -1 ||
+	    /* The tmp/ entry is durable before any record can point to it. */
+	    spool_fsync(sp, tmpfd) == -1) {
 		saved = errno;
 		close(fd);
-		goto fail;
+		(void)unlinkat(tmpfd, name, 0);
+		errno = saved;
+		return -1;
 	}
-	/* The tmp/ entry is durable before any record can point to it. */
-	if (close(fd) == -1 || spool_fsync(sp, tmpfd) == -1) {
-		saved = errno;
-		goto fail;
+	return fd;
+}
+
+/*
+ * Another writer's record rec exists.  It may still be in flight: wait
+ * (SPOOL_AWAIT_MS at most) for that writer to finish, i.e. for the lock it
+ * holds on the row the record links to.  Returns 0: the record stands (a
+ * duplicate may be answered); 1: it is gone (that writer failed: write
+ * ours); -1: it could not be told (errno; answer 503, the provider retries).
+ */
+static int
+spool_await_record(struct spool *sp, const char *rec)
+{
+	struct timespec	nap = { 0, 1000 * 1000 };
+	struct stat	st;
+	int		fd, waited;
+
+	fd = openat(sp->idsfd, rec, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 1 : -1;
+	for (waited = 0; flock(fd, LOCK_SH | LOCK_NB) == -1; waited++) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    waited >= SPOOL_AWAIT_MS) {
+			if (errno == EWOULDBLOCK)
+				errno = EBUSY;
+			return util_close(fd, -1);
+		}
+		nanosleep(&nap, NULL);
 	}
+	close(fd);
+	/* That writer is done: gone if it failed, else it stands. */
+	if (fstatat(sp->idsfd, rec, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 1 : -1;
 	return 0;
-fail:
-	(void)unlinkat(tmpfd, name, 0);
-	errno = saved;
-	return -1;
 }
 
 /* Make tmp, an empty file below .ids/, the spool owner's with file_mode. */
@@ -464,7 +500,7 @@ spool_put(struct spool *sp, enum resource res, const char *key,
     const char *row, size_t rowlen, char name[SPOOL_NAME_MAX], char *err,
     size_t errlen)
 {
-	int	tmpfd, newfd, written = 0, linked = 0, published = 0;
+	int	tmpfd, newfd, rowfd = -1, linked = 0, published = 0, tries;
 	char	rec[SPOOL_RECORD_MAX];
 	const char *step;
 
@@ -483,20 +519,31 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	if (spool_next_name(sp, name) == -1)
 		goto fail;
 	step = "write";
-	if (spool_write_tmp(sp, tmpfd, name, row, rowlen) == -1)
+	if ((rowfd = spool_write_tmp(sp, tmpfd, name, row, rowlen)) == -1)
 		goto fail;
-	written = 1;
 	step = "record";
 	sf_record_path(key, rec);
-	if (spool_link_record(sp, tmpfd, name, rec) == -1) {
-		if (errno != EEXIST)
+	for (tries = 0; spool_link_record(sp, tmpfd, name, rec) == -1;
+	    tries++) {
+		if (errno != EEXIST || tries == SPOOL_AWAIT_TRIES)
 			goto fail;
-		/* Seen before.  Make sure that record is durable too. */
-		(void)unlinkat(tmpfd, name, 0);
-		written = 0;
+		/*
+		 * Seen before -- or being written right now by another
+		 * process, which may yet fail: a duplicate is answered only
+		 * once that record stands, and made durable.
+		 */
+		step = "record wait";
+		switch (spool_await_record(sp, rec)) {
+		case 1:
+			continue;	/* that writer failed: ours, then */
+		case -1:
+			goto fail;
+		}
 		step = "record sync";
 		if (spool_fsync_record(sp, rec) == -1)
 			goto fail;
+		(void)unlinkat(tmpfd, name, 0);
+		close(rowfd);
 		return SPOOL_DUPLICATE;
 	}
 	linked = 1;
@@ -513,6 +560,7 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	if (spool_fsync(sp, newfd) == -1)
 		goto fail;
 	spool_empty_record(sp, rec);
+	close(rowfd);		/* the lock a duplicate may wait on */
 	return SPOOL_WRITTEN;
 fail:
 	util_err(err, errlen, "%s/%s: %s: %s", sp->root,
@@ -520,8 +568,10 @@ fail:
 	/* Undo in the order that never leaves a record without its row. */
 	if (linked)
 		(void)unlinkat(sp->idsfd, rec, 0);
-	if (written)
+	if (rowfd != -1) {
 		(void)unlinkat(published ? newfd : tmpfd, name, 0);
+		close(rowfd);	/* only now: a waiter then sees it gone */
+	}
 	return SPOOL_FAILED;
 }
 

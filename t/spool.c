@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* spool: rows, order, exactly-once, quarantine, modes, recovery. */
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -284,6 +285,84 @@ test_failure(struct spool *sp)
 	    sizeof(err)), SPOOL_WRITTEN, "the retry succeeds");
 }
 
+/*
+ * Another writer of key is in flight: its row tmp/NAME is written and
+ * linked as the record, and it holds the row's lock.  A child plays it:
+ * after ms it either publishes (rename to new/, the record emptied) or
+ * fails (record and row removed), then lets go.  Returns its pid.
+ */
+static pid_t
+inflight(const char *key, const char *name, int publish, int ms)
+{
+	char	tmp[512], rec[512], new[512], empty[600];
+	pid_t	pid;
+	int	fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/kyc/tmp/%s", root, name);
+	snprintf(new, sizeof(new), "%s/kyc/new/%s", root, name);
+	snprintf(rec, sizeof(rec), "%s/.ids/%s/%s", root,
+	    key + strlen(key) - 2, key);
+	snprintf(empty, sizeof(empty), "%s.empty", rec);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0640)) == -1 ||
+	    flock(fd, LOCK_EX) == -1 || write(fd, "{}\n", 3) != 3 ||
+	    link(tmp, rec) == -1)
+		return -1;
+	if ((pid = fork()) != 0) {
+		close(fd);	/* the child's copy keeps the lock */
+		return pid;
+	}
+	usleep(ms * 1000);
+	if (publish)
+		_exit(rename(tmp, new) == -1 || close(open(empty, O_WRONLY |
+		    O_CREAT, 0600)) == -1 || rename(empty, rec) == -1);
+	_exit(unlink(rec) == -1 || unlink(tmp) == -1);
+}
+
+/* A duplicate is answered only once the record it meets stands. */
+static void
+test_inflight(struct spool *sp)
+{
+	const char	*k1 = "aaaa000000000000000000000000000000000000000000000000000000000001";
+	const char	*k2 = "aaaa000000000000000000000000000000000000000000000000000000000002";
+	const char	*k3 = "aaaa000000000000000000000000000000000000000000000000000000000003";
+	char		 name[SPOOL_NAME_MAX];
+	enum spool_status st;
+	pid_t		 pid;
+	int		 n, t, status;
+
+	/* The other writer fails after 300 ms: ours must be written. */
+	n = count("kyc/new", NULL);
+	pid = inflight(k1, "0000000000000001.0000001.json", 0, 300);
+	st = spool_put(sp, RES_KYC, k1, "{\"a\":1}", 7, name, err,
+	    sizeof(err));
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0,
+	    "in flight: the other writer failed");
+	ok(st == SPOOL_WRITTEN && count("kyc/new", NULL) == n + 1,
+	    "in flight, then failed: not a duplicate, our row written (%d)",
+	    st);
+	/* The other writer succeeds after 300 ms: a duplicate, no row. */
+	n = count("kyc/new", NULL);
+	t = count("kyc/tmp", NULL);
+	pid = inflight(k2, "0000000000000002.0000001.json", 1, 300);
+	st = spool_put(sp, RES_KYC, k2, "{\"a\":2}", 7, name, err,
+	    sizeof(err));
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0,
+	    "in flight: the other writer published");
+	ok(st == SPOOL_DUPLICATE && count("kyc/new", NULL) == n + 1 &&
+	    count("kyc/tmp", NULL) == t, "in flight, then published: a "
+	    "duplicate, one row, nothing left in tmp/ (%d)", st);
+	/* Still in flight past SPOOL_AWAIT_MS: neither answer, a 503. */
+	t = count("kyc/tmp", NULL);
+	pid = inflight(k3, "0000000000000003.0000001.json", 0,
+	    SPOOL_AWAIT_MS + 1500);
+	st = spool_put(sp, RES_KYC, k3, "{\"a\":3}", 7, name, err,
+	    sizeof(err));
+	ok(st == SPOOL_FAILED && strstr(err, "record wait") != NULL,
+	    "in flight too long: failed, the provider retries (%s)", err);
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0 &&
+	    count("kyc/tmp", NULL) == t - 0, "... and nothing of ours left");
+}
+
 int
 main(void)
 {
@@ -304,6 +383,7 @@ main(void)
 	test_modes();
 	test_recover(&sp);
 	test_failure(&sp);
+	test_inflight(&sp);
 	spool_close(&sp);
 	ok(spool_open(&sp, "/nonexistent/dir/spool", 0640, SYNC_FULL, err,
 	    sizeof(err)) == -1 && strstr(err, "/nonexistent") != NULL,
