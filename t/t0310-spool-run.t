@@ -205,7 +205,11 @@ test_expect_success 'two runs started together over 1000 rows: each row exactly 
 	cat "$S"/forms/cur/* | sed "s/^{\"id\":\"\([0-9a-f]*\)\".*/\1/" | sort >all &&
 	sort ids >got && test_cmp all got &&
 	test $(( $(summary err.a done) + $(summary err.b done) )) -eq 1000 &&
-	test $(( $(summary err.a busy) + $(summary err.b busy) )) -eq 1000
+	{ # A run lists the rows as it starts: the other may have taken some
+	  # by then.  Every row it listed it did, or found taken.
+	  test $(( $(summary err.a done) + $(summary err.a busy) )) -le 1000 &&
+	  test $(( $(summary err.b done) + $(summary err.b busy) )) -le 1000 &&
+	  test $(( $(summary err.a busy) + $(summary err.b busy) )) -le 1000; }
 '
 
 test_expect_success 'run killed with SIGKILL loses nothing; the next run finishes' '
