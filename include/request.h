@@ -45,6 +45,7 @@ struct req_out {
 	enum resource	 res;
 	int		 has_res;
 	int		 misrouted;	/* HUMANOS_RESOURCE named another */
+	const struct profile *profile;	/* the request's, once found */
 	char		 event[128];	/* the event name, made safe to log */
 	char		 detail[256];	/* for the log: never secret, never content */
 };

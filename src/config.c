@@ -41,7 +41,6 @@ enum {
 	SET_MAX_BODY = 1 << 2,
 	SET_FILE_MODE = 1 << 3,
 	SET_SYNC = 1 << 4,
-	SET_ALLOW_GROUP = 1 << 5,
 	SET_BODY_TIMEOUT = 1 << 6,
 	SET_QUARANTINE = 1 << 7
 };

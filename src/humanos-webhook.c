@@ -116,6 +116,7 @@ on_alarm(int sig)
 static void
 body_timer(long secs, const struct timespec *start)
 {
+	static int		armed_once;
 	struct itimerval	it;
 	struct sigaction	sa;
 	struct timespec		now;
@@ -123,10 +124,12 @@ body_timer(long secs, const struct timespec *start)
 
 	memset(&it, 0, sizeof(it));
 	if (secs > 0) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_alarm;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGALRM, &sa, NULL);
+		if (!armed_once++) {	/* the handler stays: once a process */
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_alarm;
+			sigemptyset(&sa.sa_mask);
+			sigaction(SIGALRM, &sa, NULL);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left_us = secs * 1000000LL -
 		    ((now.tv_sec - start->tv_sec) * 1000000LL +

@@ -133,16 +133,18 @@ void
 req_count(struct req_ctx *ctx, const struct req_in *in,
     const struct req_out *out)
 {
-	const struct profile	*p = config_profile(ctx->cfg, in->profile);
+	const struct profile	*p = out->profile;	/* req_admit's */
 	struct spool		*sp;
 	const char		*name;
 	size_t			 i, n;
 
+	/* Refused before req_admit looked (405, 408): look now. */
+	if (p == NULL)
+		p = config_profile(ctx->cfg, in->profile);
 	if (p != NULL) {
 		sp = &ctx->spools[config_profile_index(ctx->cfg, p)];
 		if (sp->seq != NULL) {
-			spool_count(sp,
-			    p->name, out->status, out->error);
+			spool_count(sp, p->name, out->status, out->error);
 			return;
 		}
 	}
@@ -585,6 +587,7 @@ req_admit(struct req_ctx *ctx, const struct req_in *in, struct req_out *out)
 		req_fail(out, 500, "unknown_profile");
 		return NULL;
 	}
+	out->profile = p;
 	if (req_check_type(in->content_type) == -1) {
 		req_fail(out, 415, "unsupported_media_type");
 		return NULL;

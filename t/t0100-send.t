@@ -13,19 +13,6 @@ ENC='q83vEjRWeJ0zj9bTgVXN/UK+3pfQ1RYvnnJq8UtTx0E='
 SALT='t0100-salt'
 
 . "$top_srcdir/t/send-lib.sh"
-# jfield FILE PATH: the value at PATH (a.b.c) of the JSON in FILE; strings
-# as they are, anything else as JSON.  Fails when PATH is absent.
-jfield() {
-	node -e '
-		let v = JSON.parse(require("fs").readFileSync(process.argv[1]));
-		for (const k of process.argv[2].split("."))
-			if (v === null || typeof v !== "object" || !(k in v))
-				process.exit(1);
-			else
-				v = v[k];
-		console.log(typeof v === "string" ? v : JSON.stringify(v));
-	' "$1" "$2"
-}
 # expect_exit CODE CMD...: CMD exits with CODE (stdout in ./out, stderr in
 # ./err, shown when it does not).
 expect_exit() {

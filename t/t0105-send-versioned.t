@@ -25,19 +25,6 @@ VERSIONED="credential identity otp-failed"
 event() {
 	send --sample "$@" --print >req && verify <req
 }
-# jfield FILE PATH: the value at PATH (a.b.0.c) of the JSON in FILE;
-# strings as they are, anything else as JSON.  Fails when PATH is absent.
-jfield() {
-	node -e '
-		let v = JSON.parse(require("fs").readFileSync(process.argv[1]));
-		for (const k of process.argv[2].split("."))
-			if (v === null || typeof v !== "object" || !(k in v))
-				process.exit(1);
-			else
-				v = v[k];
-		console.log(typeof v === "string" ? v : JSON.stringify(v));
-	' "$1" "$2"
-}
 # recent FILE PATH: the ISO date at PATH is within a minute of now.
 recent() {
 	node -e '
