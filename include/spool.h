@@ -8,28 +8,76 @@
  *   SPOOL/.ids/<xx>/<key>   exactly-once records, xx = last two key characters
  *   SPOOL/.seq              the shared arrival counter
  *
- * A row is written to tmp/ and fsynced; its record is then made as a hard
- * link to it (link(2) fails if the key was seen: a duplicate); then it is
- * renamed into new/, and the directories are fsynced.  A crash before the
- * link leaves a tmp/ file with one link, which spool_recover() removes; a
- * crash after it leaves one with two links, which spool_recover() publishes.
- * So a record never exists without its row.  Once published, the record is
- * replaced by an empty file, so that no event content stays in .ids/ after
- * the row is consumed.
+ * The protocol: two durability barriers a row, as for any durable file
+ * (create, write, fsync, rename, fsync the directory).
  *
- * The writer holds an flock on its row from its creation to its end.  A
- * delivery of the same event that finds the record (link(2) EEXIST) may
- * meet a writer still in flight, which could yet fail and undo its record:
- * answering "duplicate" then would acknowledge an event that is nowhere.
- * So it waits for that lock (SPOOL_AWAIT_MS at most): the record gone, it
- * writes its own row; the record standing, it answers duplicate; still
- * locked, it fails (503: the provider retries).
+ *   1  create tmp/NAME, write the row, and hold an flock on it
+ *   B1 fsync(row), fsync(tmp/)       the row and its tmp/ entry durable
+ *   2  symlinkat("<resource>/NAME", .ids/xx/KEY)  the record; EEXIST: a
+ *      duplicate (below)
+ *   3  rename tmp/NAME -> new/NAME   the row published
+ *   B2 fsync(.ids/xx), fsync(new/)   back to back: on a journalling file
+ *      system the second finds the first's commit done
+ *   4  drop the flock; answer 200
+ *
+ * Three directory operations a row (create, symlink, rename).  A record
+ * holds no event content: it names its row, nothing else.
+ *
+ * What the argument assumes of the file system (and what the model test,
+ * t/spool-model.c, replays): a file's data is durable once it was
+ * fsynced; an entry made or removed in a directory is durable once that
+ * directory was fsynced; a rename is atomic (after a crash the name is in
+ * one of its two places) and durable once its target directory was
+ * fsynced.  Anything not yet covered may be lost, independently of the
+ * rest.  A process killed (not the machine) loses nothing already done.
+ *
+ * A power loss, point by point (no 200 is given before B2 ends):
+ *   before B1 ends: there is no record; a tmp/ row, whole or not, has no
+ *      record naming it and spool_recover() drops it; the retry writes.
+ *   after B1, before B2 ends: the row and its tmp/ entry survive; the
+ *      record (2) and the rename (3) each may or may not:
+ *      - neither: as above, dropped; the retry writes.
+ *      - the record, not the rename: the record names a row still in
+ *        tmp/: spool_recover() publishes it; the retry is a duplicate.
+ *      - the rename, not the record: a row in new/ without a record.
+ *        spool_recover() makes its record again, at the first start of
+ *        each boot (only a reboot loses what was not synced; the boot id
+ *        is kept in .seq), before the retry, which is then a duplicate.
+ *        humanos-spool does the same before it moves any row on (and
+ *        syncs the record's directory), so a row in cur/ or failed/, or
+ *        deleted, always left a durable record behind.
+ *      - both: as after B2.
+ *   after B2: row and record are durable; the 200 is true.
+ * So a record never survives without its row, an acknowledged row is
+ * never lost, and a retry never makes a second row.
+ *
+ * A failure (an errno, not a crash) takes back only what no one can
+ * have been told about.  Before the rename it removes the record, syncs
+ * .ids/xx, and only then removes the row (so the record's removal is
+ * durable first; should that sync fail, the row stays in tmp/ for
+ * spool_recover() to publish or drop by its record).  From the rename on
+ * nothing is taken back: a failed B2 answers 503 and leaves a whole row
+ * and its record, so that the provider's retry is a duplicate once they
+ * are durable.
+ *
+ * A duplicate: the writer holds an flock on its row from its creation to
+ * its end.  A delivery of the same event that meets the record (EEXIST)
+ * may meet a writer in flight, which could yet fail and take its record
+ * back -- until its row leaves tmp/.  So while the row the record names
+ * is in tmp/, it waits for that lock (SPOOL_AWAIT_MS at most): the
+ * record gone, it writes its own row; the record standing, it syncs
+ * .ids/xx and answers duplicate (its row is then durable: B1 came before
+ * the record, and spool_recover() publishes a tmp/ row its record names);
+ * still locked, it fails (503: the provider retries).  A row already in
+ * new/ is not waited for: a consumer may hold its lock for long.
+ *
+ * Records of older spools (empty files; hard links to their rows) are
+ * still read as records; a tmp/ row with a second link is published.
  *
  * Ownership (SPEC section 7): the spool's owner is the uid:gid of its root.
  * Whatever the writer creates (rows, records, directories, .seq) is given
- * to it with file_mode (directories: file_mode plus x where it has r),
- * whoever we run as; a record shares its row's inode, which is given away
- * before it is linked.  What it finds is never given away: an existing
+ * to it with file_mode (directories: file_mode plus x where it has r;
+ * records, symbolic links, have no mode of their own), whoever we run as.  What it finds is never given away: an existing
  * .seq is opened only when it is a regular file with one link, owned by
  * the spool's owner or by us.
  */
@@ -61,6 +109,8 @@
  */
 #define SPOOL_SEQ_ARRIVAL 0
 #define SPOOL_SEQ_QBYTES 1
+#define SPOOL_SEQ_BOOT	2		/* and 3: the boot whose start looked
+					   through new/ (spool_recover()) */
 #define SPOOL_COUNTERS	1024		/* slots: profiles x answers */
 #define SPOOL_COUNTER_NAME 24		/* profile, error: bytes with NUL */
 #define SPOOL_COUNTER_FREE  0
@@ -76,7 +126,8 @@ struct spool_counter {
 };
 
 struct spool_shared {
-	uint64_t	word[8];	/* [SPOOL_SEQ_ARRIVAL], [..QBYTES] */
+	uint64_t	word[8];	/* [SPOOL_SEQ_ARRIVAL], [..QBYTES],
+					   [..BOOT] */
 	struct spool_counter counter[SPOOL_COUNTERS];
 };
 #define SPOOL_SEQ_SIZE	sizeof(struct spool_shared)
@@ -122,15 +173,19 @@ int	spool_open(struct spool *sp, const char *root, mode_t file_mode,
 void	spool_close(struct spool *sp);
 
 /*
- * Finish what a crash left in every tmp/: publish rows that have a
- * record, remove the others.  Returns the number of rows published, or
- * -1 with err set.
+ * Finish what a crash left: in every tmp/, publish the rows of dead
+ * writers that their record names and remove the others; at the first
+ * start of a boot, make again the records that rows in new/ lost.
+ * Returns the number of rows published and records made, or -1 with err
+ * set.
  */
 int	spool_recover(struct spool *sp, char *err, size_t errlen);
 
 /*
  * Write row (rowlen bytes of one-line JSON; a '\n' is added) under res,
- * exactly once for key.  On SPOOL_WRITTEN name holds the new row's file
+ * exactly once for key.  The row begins {"id":"<id>" (spoolfmt.h) and key
+ * is sf_key_make(res, id): recovery reads a row's key from it; any other
+ * row is refused (SPOOL_FAILED).  On SPOOL_WRITTEN name holds the new row's file
  * name.  SPOOL_FAILED leaves nothing behind and sets err (with errno's
  * text); the caller answers 503.
  */

@@ -7,8 +7,13 @@
  *   SPOOL/<resource>/{tmp,new,cur,failed}/<row name>
  *   SPOOL/<resource>/.attempts/<row name>, SPOOL/<resource>/.backoff
  *   SPOOL/.ids/<xx>/<key>      exactly-once records, xx = the key's last
- *                              two characters; "<key>.<pid>" while one is
- *                              being replaced
+ *                              two characters: a symbolic link whose
+ *                              target, "<resource>/<row name>", names the
+ *                              row it was made for (never followed; no
+ *                              event content).  Spools of 0.x also hold
+ *                              records that are empty files, or hard
+ *                              links to their rows, and "<key>.<pid>"
+ *                              temporaries: all are read as records.
  *   SPOOL/.seq                 the shared counters (spool.h)
  *
  * A row name is "<16-digit microseconds>.<7-digit pid>.json": names sort
@@ -99,6 +104,28 @@ int	sf_ids_sub_valid(const char *name);
  * "<rec>.<pid>".  Returns 0, or -1 when it does not fit in len bytes.
  */
 int	sf_record_tmp(const char *rec, long pid, char *buf, size_t len);
+
+/* A record's target, "<resource>/<row name>", with its NUL. */
+#define SF_TARGET_MAX	(32 + SF_NAME_MAX)
+
+/*
+ * Make the record rec (below the directory idsfd) for the row name of
+ * resource res: symlinkat(2), so EEXIST when the key has one.  Returns 0,
+ * or -1 with errno.
+ */
+int	sf_record_make(int idsfd, const char *rec, enum resource res,
+	    const char *name);
+
+/*
+ * Read the record rec below idsfd.  Returns 1 and its target (NUL
+ * ended), 0 when it is a record of another kind (a regular file: an
+ * older spool's), or -1 with errno (ENOENT: no record).
+ */
+int	sf_record_read(int idsfd, const char *rec, char target[SF_TARGET_MAX]);
+
+/* Whether target names the row name of resource res.  1/0. */
+int	sf_record_names(const char *target, enum resource res,
+	    const char *name);
 
 enum sf_record_kind {
 	SF_NOT_RECORD,			/* anything else: leave it */

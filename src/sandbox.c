@@ -41,8 +41,8 @@ static const char *const sandbox_allow[] = {
 	/* Rows (the spool uses *at calls on directories opened at start;
 	   seccomp cannot check paths, so openat is allowed for any). */
 	"openat", "fstat", "newfstatat", "statx", "lseek", "getdents64",
-	"fchmod", "fchown", "fsync", "fdatasync", "linkat", "renameat",
-	"renameat2",
+	"fchmod", "fchown", "fchownat", "fsync", "fdatasync", "renameat",
+	"renameat2", "symlinkat", "readlinkat",	/* records */
 	"unlinkat", "mkdirat", "faccessat", "faccessat2", "fcntl",
 	/* Memory (malloc, OpenSSL, json-c); mmap and mprotect below. */
 	"brk", "munmap", "mremap", "madvise",
@@ -63,7 +63,7 @@ static const char *const sandbox_allow[] = {
  */
 static const char *const sandbox_allow_lsan[] = {
 	"clone", "ptrace", "wait4", "waitid", "prctl", "sched_yield",
-	"sigaltstack", "getppid", "readlink", "readlinkat", "open",
+	"sigaltstack", "getppid", "readlink", "open",
 	"getdents", "stat", "lstat",
 	NULL
 };
@@ -90,8 +90,6 @@ sandbox_seccomp(char *err, size_t errlen)
 	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ,
 	    (scmp_datum_t)getpid(), 0);
 	struct scmp_arg_cmp tcgets = SCMP_A1(SCMP_CMP_EQ, TCGETS, 0);
-	struct scmp_arg_cmp regular = SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT,
-	    S_IFREG);
 
 	/* EPERM rather than a kill: a refused call is a failed request
 	   (503, logged), never a dead worker with a request in flight. */
@@ -113,9 +111,7 @@ sandbox_seccomp(char *err, size_t errlen)
 	    (rc = sandbox_rule(ctx, "tgkill", 1, &self)) < 0 ||
 	    (rc = sandbox_rule(ctx, "kill", 1, &self)) < 0 ||
 	    /* isatty() from stdio, nothing else of ioctl. */
-	    (rc = sandbox_rule(ctx, "ioctl", 1, &tcgets)) < 0 ||
-	    /* Empty records (spool.c); no device, FIFO or socket. */
-	    (rc = sandbox_rule(ctx, "mknodat", 1, &regular)) < 0)
+	    (rc = sandbox_rule(ctx, "ioctl", 1, &tcgets)) < 0)
 		goto fail;
 	/* libseccomp sets no_new_privs itself (SCMP_FLTATR_CTL_NNP). */
 	if ((rc = seccomp_load(ctx)) < 0)
@@ -140,7 +136,8 @@ fail:
 #define LL_SPOOL_RIGHTS	(LANDLOCK_ACCESS_FS_READ_FILE |			\
 	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_DIR |	\
 	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
-	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR)
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |	\
+	LANDLOCK_ACCESS_FS_MAKE_SYM)
 #define LL_V1_ALL	((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1)
 #define LL_REFER	(1ULL << 13)	/* ABI 2: link/rename across dirs */
 #define LL_TRUNCATE	(1ULL << 14)	/* ABI 3 */
@@ -175,7 +172,7 @@ sandbox_landlock(const int *dirs, size_t ndirs, char *err, size_t errlen)
 	ra.handled_access_fs = LL_V1_ALL;
 	if (abi >= 2) {
 		ra.handled_access_fs |= LL_REFER;
-		keep |= LL_REFER;	/* tmp/ -> new/, records in .ids/ */
+		keep |= LL_REFER;	/* tmp/ -> new/ */
 	}
 	if (abi >= 3) {
 		ra.handled_access_fs |= LL_TRUNCATE;

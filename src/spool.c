@@ -322,28 +322,37 @@ spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX])
 }
 
 /*
- * Make the record rec: a hard link to the row tmp/name.  Paths below
+ * Make the record rec for the row name of res (sf_record_make(): a
+ * symbolic link naming the row), given to the spool's owner.  Paths below
  * .ids/ rather than an open subdirectory: opening one for every row cost
  * three system calls a row.
  */
 static int
-spool_link_record(struct spool *sp, int tmpfd, const char *name,
+spool_make_record(struct spool *sp, enum resource res, const char *name,
     const char *rec)
 {
 	char	sub[SF_SUB_LEN + 1];
 	int	fd;
 
-	if (linkat(tmpfd, name, sp->idsfd, rec, 0) == 0)
-		return 0;
-	if (errno != ENOENT)
+	if (sf_record_make(sp->idsfd, rec, res, name) == -1) {
+		if (errno != ENOENT)
+			return -1;
+		/* The first record in its subdirectory. */
+		sf_record_sub(rec, sub);
+		if ((fd = spool_opendir(sp, sp->idsfd, sub,
+		    sf_dir_mode(sp->file_mode))) == -1)
+			return -1;
+		close(fd);
+		if (sf_record_make(sp->idsfd, rec, res, name) == -1)
+			return -1;
+	}
+	/* A link has no mode of its own: only its owner is given. */
+	if (sp->adopt && fchownat(sp->idsfd, rec, sp->euid == 0 ? sp->uid :
+	    (uid_t)-1, sp->gid, AT_SYMLINK_NOFOLLOW) == -1 && sp->euid == 0) {
+		(void)unlinkat(sp->idsfd, rec, 0);
 		return -1;
-	/* The first record in its subdirectory. */
-	sf_record_sub(rec, sub);
-	if ((fd = spool_opendir(sp, sp->idsfd, sub,
-	    sf_dir_mode(sp->file_mode))) == -1)
-		return -1;
-	close(fd);
-	return linkat(tmpfd, name, sp->idsfd, rec, 0);
+	}
+	return 0;
 }
 
 /* Make the directory that holds the record rec durable. */
@@ -424,75 +433,85 @@ spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
 }
 
 /*
- * Another writer's record rec exists.  It may still be in flight: wait
- * (SPOOL_AWAIT_MS at most) for that writer to finish, i.e. for the lock it
- * holds on the row the record links to.  Returns 0: the record stands (a
- * duplicate may be answered); 1: it is gone (that writer failed: write
- * ours); -1: it could not be told (errno; answer 503, the provider retries).
+ * Wait (SPOOL_AWAIT_MS at most) for the lock on fd, which a writer in
+ * flight holds.  Returns 0 once it is free, or -1 (errno; EBUSY: held all
+ * along).
  */
 static int
-spool_await_record(struct spool *sp, const char *rec)
+spool_await_lock(int fd)
 {
 	struct timespec	nap = { 0, 1000 * 1000 };
-	struct stat	st;
-	int		fd, waited;
+	int		waited;
 
-	fd = openat(sp->idsfd, rec, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
-	if (fd == -1)
-		return errno == ENOENT ? 1 : -1;
 	for (waited = 0; flock(fd, LOCK_SH | LOCK_NB) == -1; waited++) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) ||
 		    waited >= SPOOL_AWAIT_MS) {
 			if (errno == EWOULDBLOCK)
 				errno = EBUSY;
-			return util_close(fd, -1);
+			return -1;
 		}
 		nanosleep(&nap, NULL);
 	}
-	close(fd);
-	/* That writer is done: gone if it failed, else it stands. */
-	if (fstatat(sp->idsfd, rec, &st, AT_SYMLINK_NOFOLLOW) == -1)
+	return 0;
+}
+
+/*
+ * The row a record names has left tmp/: its writer is past the point of
+ * taking the record back.  0: the record stands; 1: it went (its writer
+ * failed before, and took it back); -1 (errno).
+ */
+static int
+spool_await_gone(struct spool *sp, const char *rec)
+{
+	char	target[SF_TARGET_MAX];
+
+	if (sf_record_read(sp->idsfd, rec, target) == -1)
 		return errno == ENOENT ? 1 : -1;
 	return 0;
 }
 
-/* Make tmp, an empty file below .ids/, the spool owner's with file_mode. */
+/*
+ * Another writer's record rec exists.  It may still be in flight, and
+ * could yet fail and take its record back: that is, until it renamed its
+ * row out of tmp/ (spool.h).  While the row the record names is in tmp/,
+ * wait for the lock its writer holds on it.  Returns 0: the record stands
+ * (a duplicate may be answered once it is durable); 1: it is gone (that
+ * writer failed: write ours); -1: it could not be told (errno; answer
+ * 503, the provider retries).
+ */
 static int
-spool_make_empty(const struct spool *sp, const char *tmp)
+spool_await_record(struct spool *sp, enum resource res, const char *rec)
 {
-	int	fd, rc;
+	char	target[SF_TARGET_MAX];
+	const char *name;
+	int	fd, kind;
 
-	/* mknod(2): an empty file in one call, no descriptor to close. */
-	if (!sp->adopt && !sp->chmod)
-		return mknodat(sp->idsfd, tmp, S_IFREG | sp->file_mode, 0);
-	if ((fd = openat(sp->idsfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-	    O_CLOEXEC | O_NOFOLLOW, sp->file_mode)) == -1)
-		return -1;
-	rc = spool_give(sp, fd, sp->file_mode);
+	if ((kind = sf_record_read(sp->idsfd, rec, target)) != 1)
+		return kind == 0 ? 0 : errno == ENOENT ? 1 : -1;
+	/* An older spool's records are files, and stand. */
+	if ((name = strrchr(target, '/')) == NULL ||
+	    !sf_record_names(target, res, ++name))
+		return 0;
+	fd = openat(sp->tmpfd[res], name, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? spool_await_gone(sp, rec) : -1;
+	if (spool_await_lock(fd) == -1)
+		return util_close(fd, -1);
 	close(fd);
-	if (rc == -1)
-		(void)unlinkat(sp->idsfd, tmp, 0);
-	return rc;
+	/* That writer is done, or dead: the record stands unless it went. */
+	return spool_await_gone(sp, rec);
 }
 
-/* Replace the record (a link to the row) with an empty file.  Best effort:
-   a record that stays a link is still a valid record. */
-static void
-spool_empty_record(const struct spool *sp, const char *rec)
+/* Whether row begins {"id":"<id>" with sf_key_make(res, id) == key. */
+static int
+spool_row_carries(enum resource res, const char *key, const char *row,
+    size_t rowlen)
 {
-	char	tmp[SPOOL_RECORD_MAX + 16];
+	char	id[ROW_ID_HEX_LEN + 1], k[SF_KEY_MAX];
 
-	if (sf_record_tmp(rec, (long)getpid(), tmp, sizeof(tmp)) == -1)
-		return;
-	if (spool_make_empty(sp, tmp) == -1) {
-		/* EEXIST: left by a crashed process that had our pid. */
-		if (errno != EEXIST || unlinkat(sp->idsfd, tmp, 0) == -1 ||
-		    spool_make_empty(sp, tmp) == -1)
-			return;
-	}
-	if (renameat(sp->idsfd, tmp, sp->idsfd, rec) == -1)
-		(void)unlinkat(sp->idsfd, tmp, 0);
+	return sf_row_id(row, rowlen, id) == 0 &&
+	    sf_key_make(res, id, k) == 0 && strcmp(k, key) == 0;
 }
 
 enum spool_status
@@ -500,12 +519,18 @@ spool_put(struct spool *sp, enum resource res, const char *key,
     const char *row, size_t rowlen, char name[SPOOL_NAME_MAX], char *err,
     size_t errlen)
 {
-	int	tmpfd, newfd, rowfd = -1, linked = 0, published = 0, tries;
+	int	tmpfd, newfd, rowfd = -1, recorded = 0, tries;
 	char	rec[SPOOL_RECORD_MAX];
 	const char *step;
 
 	if ((unsigned)res >= RES__COUNT || !sf_key_valid(key)) {
 		util_err(err, errlen, "bad resource or key");
+		return SPOOL_FAILED;
+	}
+	/* Recovery finds a row's record by the id the row begins with. */
+	if (!spool_row_carries(res, key, row, rowlen)) {
+		util_err(err, errlen, "the row does not begin with the id of "
+		    "its key");
 		return SPOOL_FAILED;
 	}
 	if (sp->seq == NULL) {
@@ -518,12 +543,13 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	step = "name";
 	if (spool_next_name(sp, name) == -1)
 		goto fail;
+	/* Barrier 1: the row and its tmp/ entry. */
 	step = "write";
 	if ((rowfd = spool_write_tmp(sp, tmpfd, name, row, rowlen)) == -1)
 		goto fail;
 	step = "record";
 	sf_record_path(key, rec);
-	for (tries = 0; spool_link_record(sp, tmpfd, name, rec) == -1;
+	for (tries = 0; spool_make_record(sp, res, name, rec) == -1;
 	    tries++) {
 		if (errno != EEXIST || tries == SPOOL_AWAIT_TRIES)
 			goto fail;
@@ -533,7 +559,7 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 		 * once that record stands, and made durable.
 		 */
 		step = "record wait";
-		switch (spool_await_record(sp, rec)) {
+		switch (spool_await_record(sp, res, rec)) {
 		case 1:
 			continue;	/* that writer failed: ours, then */
 		case -1:
@@ -546,32 +572,46 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 		close(rowfd);
 		return SPOOL_DUPLICATE;
 	}
-	linked = 1;
-	if (spool_fsync_record(sp, rec) == -1)
-		goto fail;
+	recorded = 1;
 	step = "publish";
 	if (renameat(tmpfd, name, newfd, name) == -1)
 		goto fail;
-	published = 1;
 	/*
-	 * Not tmp/ again: should its removal there be lost, the next start
-	 * finds the row in both and drops the tmp/ name.
+	 * Barrier 2: the record and the row's new/ entry, back to back.
+	 * Past the rename nothing is taken back (spool.h): a failure here
+	 * answers 503 and leaves a whole row and its record, so that the
+	 * provider's retry is a duplicate once they are durable.  Not tmp/
+	 * again: should the removal there be lost, the next start finds
+	 * the row in both and drops the tmp/ name.
 	 */
+	step = "record sync";
+	if (spool_fsync_record(sp, rec) == -1)
+		goto late;
+	step = "publish sync";
 	if (spool_fsync(sp, newfd) == -1)
-		goto fail;
-	spool_empty_record(sp, rec);
+		goto late;
 	close(rowfd);		/* the lock a duplicate may wait on */
 	return SPOOL_WRITTEN;
+late:
+	util_err(err, errlen, "%s/%s: %s: %s", sp->root,
+	    event_resource_name(res), step, strerror(errno));
+	close(rowfd);
+	return SPOOL_FAILED;
 fail:
 	util_err(err, errlen, "%s/%s: %s: %s", sp->root,
 	    event_resource_name(res), step, strerror(errno));
-	/* Undo in the order that never leaves a record without its row. */
-	if (linked)
-		(void)unlinkat(sp->idsfd, rec, 0);
-	if (rowfd != -1) {
-		(void)unlinkat(published ? newfd : tmpfd, name, 0);
-		close(rowfd);	/* only now: a waiter then sees it gone */
-	}
+	if (rowfd == -1)
+		return SPOOL_FAILED;
+	/*
+	 * Take the record back, durably, before the row: a record must
+	 * never outlive its row.  Should that sync fail, the row stays in
+	 * tmp/ for spool_recover(), which publishes it if the record
+	 * survived and drops it if not.
+	 */
+	if (!recorded || (unlinkat(sp->idsfd, rec, 0) == 0 &&
+	    spool_fsync_record(sp, rec) == 0))
+		(void)unlinkat(tmpfd, name, 0);
+	close(rowfd);		/* only now: a waiter then sees it gone */
 	return SPOOL_FAILED;
 }
 
@@ -586,34 +626,67 @@ spool_in_flight(long pid, const struct stat *st)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
+/*
+ * Whether the row name in dirfd (of res, stat st) has its record: a
+ * record naming it, or (an older spool's) a hard link to it.  1/0.
+ */
 static int
-spool_recover_dir(struct spool *sp, enum resource res, int *published)
+spool_recorded(struct spool *sp, enum resource res, int dirfd,
+    const char *name, const struct stat *st)
+{
+	char	id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX], rec[SF_RECORD_MAX];
+	char	target[SF_TARGET_MAX];
+
+	if (st->st_nlink > 1)
+		return 1;
+	if (sf_peek_id(dirfd, name, id) != 0 ||
+	    sf_key_make(res, id, key) == -1)
+		return 0;
+	sf_record_path(key, rec);
+	return sf_record_read(sp->idsfd, rec, target) == 1 &&
+	    sf_record_names(target, res, name);
+}
+
+/* Open dirfd for reading its entries. */
+static DIR *
+spool_opendir_read(int dirfd)
+{
+	DIR	*d;
+	int	 fd;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
+}
+
+/*
+ * tmp/ of res: publish the rows of dead writers that their record names,
+ * drop the others (never recorded, so never acknowledged).
+ */
+static int
+spool_recover_tmp(struct spool *sp, enum resource res, int *published)
 {
 	struct dirent	*de;
 	struct stat	 st;
 	DIR		*d;
 	long		 pid;
-	int		 fd, tmpfd = sp->tmpfd[res], newfd = sp->newfd[res];
+	int		 tmpfd = sp->tmpfd[res], newfd = sp->newfd[res];
 
-	if ((fd = openat(tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((d = spool_opendir_read(tmpfd)) == NULL)
 		return -1;
-	}
 	while ((de = readdir(d)) != NULL) {
 		if (sf_name_parse(de->d_name, NULL, &pid) == -1 ||
 		    fstatat(tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
 		    -1 || !S_ISREG(st.st_mode) || spool_in_flight(pid, &st))
 			continue;
-		if (st.st_nlink < 2) {
-			/* Never recorded, so never acknowledged: drop it. */
+		if (!spool_recorded(sp, res, tmpfd, de->d_name, &st))
 			(void)unlinkat(tmpfd, de->d_name, 0);
-			continue;
-		}
 		/* Recorded: publish it, unless that already happened. */
-		if (faccessat(newfd, de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) ==
-		    0)
+		else if (faccessat(newfd, de->d_name, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0)
 			(void)unlinkat(tmpfd, de->d_name, 0);
 		else if (renameat(tmpfd, de->d_name, newfd, de->d_name) == 0)
 			(*published)++;
@@ -622,6 +695,40 @@ spool_recover_dir(struct spool *sp, enum resource res, int *published)
 	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, tmpfd) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * new/ of res: make the record of every row that lost it (a power loss
+ * that kept the row's rename and not its record: spool.h).
+ */
+static int
+spool_recover_new(struct spool *sp, enum resource res, int *made)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX];
+	char		 rec[SF_RECORD_MAX], target[SF_TARGET_MAX];
+	int		 newfd = sp->newfd[res], rc = 0;
+
+	if ((d = spool_opendir_read(newfd)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (sf_name_parse(de->d_name, NULL, NULL) == -1 ||
+		    sf_peek_id(newfd, de->d_name, id) != 0 ||
+		    sf_key_make(res, id, key) == -1)
+			continue;
+		sf_record_path(key, rec);
+		if (sf_record_read(sp->idsfd, rec, target) != -1 ||
+		    errno != ENOENT)
+			continue;
+		if ((spool_make_record(sp, res, de->d_name, rec) == -1 &&
+		    errno != EEXIST) || spool_fsync_record(sp, rec) == -1)
+			rc = -1;
+		else
+			(*made)++;
+	}
+	closedir(d);
+	return rc;
 }
 
 /* Bytes of the regular files in dir below the quarantine; 0 or -1. */
@@ -781,9 +888,39 @@ spool_seen(struct spool *sp, const char *key)
 	if (fstatat(sp->idsfd, rec, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	/* As for a duplicate: durable before we say so. */
-	if (!S_ISREG(st.st_mode) || spool_fsync_record(sp, rec) == -1)
+	if ((!S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) ||
+	    spool_fsync_record(sp, rec) == -1)
 		return -1;
 	return 1;
+}
+
+/* This boot's id (/proc/sys/kernel/random/boot_id), 128 bits.  0/-1. */
+static int
+spool_boot_id(uint64_t boot[2])
+{
+	char	buf[64];
+	ssize_t	n;
+	int	fd, i, half = 0;
+
+	boot[0] = boot[1] = 0;
+	if ((fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	for (i = 0; i < n && buf[i] != '\n'; i++) {
+		if (buf[i] == '-')
+			continue;
+		if (!((buf[i] >= '0' && buf[i] <= '9') ||
+		    (buf[i] >= 'a' && buf[i] <= 'f')) || half == 32)
+			return -1;
+		boot[half / 16] = boot[half / 16] << 4 | (uint64_t)(buf[i] <=
+		    '9' ? buf[i] - '0' : buf[i] - 'a' + 10);
+		half++;
+	}
+	return half == 32 ? 0 : -1;
 }
 
 int
@@ -792,16 +929,35 @@ spool_recover(struct spool *sp, char *err, size_t errlen)
 	uint64_t	used;
 	int		i, published = 0;
 
+	uint64_t	boot[2];
+	int		scan, made = 0;
+
+	/*
+	 * A record is lost only with the page cache, i.e. by a reboot:
+	 * new/ is looked through at the first start of each boot.
+	 */
+	scan = spool_boot_id(boot) == -1 ||
+	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT], __ATOMIC_RELAXED) !=
+	    boot[0] ||
+	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT + 1], __ATOMIC_RELAXED) !=
+	    boot[1];
 	for (i = 0; i < RES__COUNT; i++)
-		if (spool_recover_dir(sp, i, &published) == -1)
+		if (spool_recover_tmp(sp, i, &published) == -1 ||
+		    (scan && spool_recover_new(sp, i, &made) == -1))
 			return util_err(err, errlen, "spool %s/%s: %s",
 			    sp->root, event_resource_name(i),
 			    strerror(errno));
+	if (scan && spool_boot_id(boot) == 0) {
+		__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT], boot[0],
+		    __ATOMIC_RELAXED);
+		__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT + 1], boot[1],
+		    __ATOMIC_RELAXED);
+	}
 	/* The quarantine's size, counted afresh at every start. */
 	if (spool_quarantine_scan(sp, &used) == 0)
 		__atomic_store_n(&sp->seq[SPOOL_SEQ_QBYTES], used,
 		    __ATOMIC_RELAXED);
-	return published;
+	return published + made;
 }
 
 int

@@ -126,6 +126,54 @@ sf_record_tmp(const char *rec, long pid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+static int
+sf_record_target(char target[SF_TARGET_MAX], enum resource res,
+    const char *name)
+{
+	int	n;
+
+	n = snprintf(target, SF_TARGET_MAX, "%s/%s", event_resource_name(res),
+	    name);
+	return n < 0 || n >= SF_TARGET_MAX ? -1 : 0;
+}
+
+int
+sf_record_make(int idsfd, const char *rec, enum resource res,
+    const char *name)
+{
+	char	target[SF_TARGET_MAX];
+
+	if (sf_record_target(target, res, name) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return symlinkat(target, idsfd, rec);
+}
+
+int
+sf_record_read(int idsfd, const char *rec, char target[SF_TARGET_MAX])
+{
+	ssize_t	n;
+
+	if ((n = readlinkat(idsfd, rec, target, SF_TARGET_MAX)) == -1)
+		return errno == EINVAL ? 0 : -1;
+	if (n == SF_TARGET_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	target[n] = '\0';
+	return 1;
+}
+
+int
+sf_record_names(const char *target, enum resource res, const char *name)
+{
+	char	want[SF_TARGET_MAX];
+
+	return sf_record_target(want, res, name) == 0 &&
+	    strcmp(target, want) == 0;
+}
+
 enum sf_record_kind
 sf_record_kind(const char *sub, const char *name)
 {

@@ -118,6 +118,15 @@ void	hs_spool_close(struct hs_spool *sp);
 int	hs_adopt(const struct hs_spool *sp, int fd, int dir);
 
 /*
+ * Before the claimed row fd (name, of res, in new/) moves on: make sure
+ * its exactly-once record exists (made again if a power loss took it:
+ * include/spool.h) and is durable.  A row without an id has no record.
+ * Returns 0, or -1 with errno (ours to retry, not the row's fault).
+ */
+int	hs_record_settle(const struct hs_spool *sp, enum resource res,
+	    int fd, const char *name);
+
+/*
  * Open <resource>/<sub> below the spool.  With create, a missing
  * directory is made with the mode of <resource>/new.  Returns an fd, or
  * -1 with errno set.

@@ -303,7 +303,14 @@ hs_qwalk_row(struct hs_qwalk *w, const struct hs_spool *sp, int newfd,
 	r = 0;
 	if (hs_qmatch(w->o, &q)) {
 		w->t.chosen++;
-		r = w->fn(w, sp, newfd, curfd, &q);
+		if (hs_record_settle(sp, RES_QUARANTINE, fd, name) == 0)
+			r = w->fn(w, sp, newfd, curfd, &q);
+		else {
+			hwlog("op=%s row=%s result=error step=record "
+			    "error=%s", w->op, name,
+			    hwlog_val(strerror(errno), v, sizeof(v)));
+			r = EX_TEMPFAIL;	/* ours, not the row's */
+		}
 	}
 	json_object_put(q.row);
 	close(fd);

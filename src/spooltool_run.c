@@ -435,6 +435,13 @@ hs_run_row(const struct hs_spool *sp, const struct hs_run_opts *o,
 		close(lockfd);
 		return 0;
 	}
+	if (hs_record_settle(sp, o->res, lockfd, name) == -1) {
+		hwlog("op=run resource=%s row=%s result=error step=record "
+		    "error=%s", j.res, name,
+		    hwlog_val(strerror(errno), v, sizeof(v)));
+		close(lockfd);
+		return EX_TEMPFAIL;	/* ours, not the row's */
+	}
 	j.n = hs_attempts_get(d, name) + 1;
 	hs_spawn(sp, o, d->newfd, name, j.n, &j.oc);
 	rc = hs_row_outcome(&j);

@@ -447,9 +447,12 @@ hs_gc_records_in(const char *root, int subfd, const char *sub,
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
+		/* Records: links naming their row (never followed) or,
+		   from older spools, files; litter: files. */
 		if ((kind = sf_record_kind(sub, de->d_name)) == SF_NOT_RECORD ||
 		    fstatat(subfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-		    -1 || !S_ISREG(st.st_mode))
+		    -1 || !(S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) &&
+		    kind == SF_RECORD)))
 			continue;
 		if (kind == SF_RECORD && (st.st_mtime >= rec_cut ||
 		    st.st_nlink > 1 || hs_ids_has(keep, de->d_name)))

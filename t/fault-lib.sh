@@ -202,13 +202,14 @@ fault_exactly_once() {
 	test_cmp "$TRASH/want.ids" "$TRASH/rows.ids"
 }
 
-# fault_records SPOOL: every exactly-once record (.ids/XX/KEY) names a row
-# that is in some new/ (no record without its row); the only other files
-# allowed in .ids/ are the empty "KEY.PID" a crash can leave behind while
-# a record is being emptied (humanos-spool gc removes them), listed here.
+# fault_records SPOOL: every exactly-once record (.ids/XX/KEY, a symbolic
+# link) is for a row that is in some new/ (no record without its row); the
+# only other files allowed in .ids/ are the empty "KEY.PID" that older
+# versions' crashes could leave behind (humanos-spool gc removes them).
 fault_records() {
 	fault_rows "$1" "$TRASH/rec.rows" &&
-	(cd "$1/.ids" && find . -type f | sed 's|^\./||') >"$TRASH/rec.files" &&
+	(cd "$1/.ids" && find . \( -type f -o -type l \) | sed 's|^\./||') \
+	    >"$TRASH/rec.files" &&
 	! grep -v -e '^[0-9a-f][0-9a-f]/[0-9a-f]\{64\}$' \
 	    -e '^[0-9a-f][0-9a-f]/[0-9a-f]\{64\}\.[0-9]\{1,\}$' \
 	    "$TRASH/rec.files" &&

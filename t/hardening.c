@@ -356,7 +356,7 @@ test_row_modes(void)
 	static const mode_t	modes[] = { 0640, 0600, 0644 };
 	struct spool		sp;
 	char			err[256], root[128], name[SPOOL_NAME_MAX];
-	char			dir[256], key[16];
+	char			dir[256], key[80], row[128];
 	size_t			i, j;
 	int			n = 0;
 
@@ -365,22 +365,24 @@ test_row_modes(void)
 			umask(masks[i]);
 			snprintf(root, sizeof(root), "%s/spool-%zu-%zu", tmp,
 			    i, j);
-			snprintf(key, sizeof(key), "k%d", n++);
+			snprintf(key, sizeof(key), "%064d", n++);
+			snprintf(row, sizeof(row), "{\"id\":\"%s\"}", key);
 			if (spool_open(&sp, root, modes[j], SYNC_NONE, err,
 			    sizeof(err)) == -1) {
 				ok(0, "spool_open: %s", err);
 				continue;
 			}
-			ok(spool_put(&sp, RES_KYC, key, "{}", 2, name, err,
-			    sizeof(err)) == SPOOL_WRITTEN, "umask %03o: row "
+			ok(spool_put(&sp, RES_KYC, key, row, strlen(row), name,
+			    err, sizeof(err)) == SPOOL_WRITTEN, "umask %03o: row "
 			    "written", (unsigned)masks[i]);
 			snprintf(dir, sizeof(dir), "%s/kyc/new", root);
 			is_int(row_mode(dir), modes[j], "umask %03o, file_mode "
 			    "%04o: the row's mode", (unsigned)masks[i],
 			    (unsigned)modes[j]);
-			snprintf(key, sizeof(key), "qk%d", n);
-			ok(spool_put(&sp, RES_QUARANTINE, key, "{}", 2, name,
-			    err, sizeof(err)) == SPOOL_WRITTEN, "quarantine "
+			snprintf(key, sizeof(key), "q%064d", n);
+			snprintf(row, sizeof(row), "{\"id\":\"%s\"}", key + 1);
+			ok(spool_put(&sp, RES_QUARANTINE, key, row, strlen(row),
+			    name, err, sizeof(err)) == SPOOL_WRITTEN, "quarantine "
 			    "row written");
 			snprintf(dir, sizeof(dir), "%s/quarantine/new", root);
 			is_int(row_mode(dir), modes[j], "umask %03o, file_mode "

@@ -64,15 +64,29 @@ key_for(int i, char *key)
 	snprintf(key, SPOOL_KEY_MAX, "%064x", i);
 }
 
+/* A row for key (of any resource but the quarantine, whose keys are "q"
+   and the id): rows begin with their id (spoolfmt.h). */
+static const char *
+row_of(const char *key)
+{
+	static char	buf[160];
+
+	snprintf(buf, sizeof(buf), "{\"id\":\"%s\",\"payload\":{}}",
+	    key[0] == 'q' ? key + 1 : key);
+	return buf;
+}
+
 static void
 test_row(struct spool *sp)
 {
 	char		name[SPOOL_NAME_MAX], last[256], buf[512], p[512];
-	const char	*row = "{\"id\":\"x\",\"payload\":{}}";
+	const char	*row;
 	struct stat	st;
-	char		key[SPOOL_KEY_MAX];
+	ssize_t		n;
+	char		key[SPOOL_KEY_MAX], qkey[SPOOL_KEY_MAX], rowbuf[160];
 
 	key_for(1, key);
+	row = strcpy(rowbuf, row_of(key));
 	is_int(spool_put(sp, RES_KYC, key, row, strlen(row), name, err,
 	    sizeof(err)), SPOOL_WRITTEN, "row written");
 	is_int(count("kyc/new", last), 1, "one row in kyc/new");
@@ -85,8 +99,11 @@ test_row(struct spool *sp)
 	    "row content as given");
 	is_int(count("kyc/tmp", NULL), 0, "nothing left in tmp/");
 	snprintf(p, sizeof(p), "%s/.ids/01/%s", root, key);
-	ok(stat(p, &st) == 0 && st.st_size == 0 && st.st_nlink == 1,
-	    "record exists, empty, not linked to the row");
+	n = readlink(p, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	ok(lstat(p, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    strncmp(buf, "kyc/", 4) == 0 && strcmp(buf + 4, name) == 0,
+	    "record: a symbolic link naming the row, no content (%s)", buf);
 	snprintf(p, sizeof(p), "%s/kyc/new/%s", root, name);
 	ok(stat(p, &st) == 0 && (st.st_mode & 07777) == 0640 &&
 	    st.st_nlink == 1, "row has file_mode 0640 whatever the umask");
@@ -107,10 +124,16 @@ test_row(struct spool *sp)
 	    sizeof(err)), SPOOL_DUPLICATE, "key is global to the spool");
 	is_int(spool_put(sp, RES_KYC, "bad/key", row, strlen(row), name, err,
 	    sizeof(err)), SPOOL_FAILED, "a key with '/' is refused");
-	is_int(spool_put(sp, RES_QUARANTINE, "q0123", row, strlen(row), name,
+	is_int(spool_put(sp, RES_KYC, key + 1, row, strlen(row), name, err,
+	    sizeof(err)), SPOOL_FAILED, "a row that does not begin with its "
+	    "key's id is refused");
+	ok(strstr(err, "id of its key") != NULL, "... and says so: %s", err);
+	qkey[0] = 'q';
+	memcpy(qkey + 1, key, 65);	/* 64 hex and the NUL */
+	is_int(spool_put(sp, RES_QUARANTINE, qkey, row, strlen(row), name,
 	    err, sizeof(err)), SPOOL_WRITTEN, "quarantine row");
 	is_int(count("quarantine/new", NULL), 1, "in quarantine/new");
-	is_int(spool_put(sp, RES_QUARANTINE, "q0123", row, strlen(row), name,
+	is_int(spool_put(sp, RES_QUARANTINE, qkey, row, strlen(row), name,
 	    err, sizeof(err)), SPOOL_DUPLICATE, "quarantined once per key");
 }
 
@@ -122,7 +145,8 @@ test_order(struct spool *sp)
 
 	for (i = 0; i < 500; i++) {
 		key_for(1000 + i, key);
-		if (spool_put(sp, RES_OTHER, key, "{}", 2, name, err,
+		if (spool_put(sp, RES_OTHER, key, row_of(key),
+		    strlen(row_of(key)), name, err,
 		    sizeof(err)) != SPOOL_WRITTEN)
 			break;
 		if (strcmp(prev, name) >= 0)
@@ -153,7 +177,8 @@ test_processes(void)
 				_exit(2);
 			for (j = 0; j < 250; j++) {
 				key_for(100000 * (i + 1) + j, key);
-				if (spool_put(&sp, RES_CONSENTS, key, "{}", 2,
+				if (spool_put(&sp, RES_CONSENTS, key,
+				    row_of(key), strlen(row_of(key)),
 				    name, err, sizeof(err)) != SPOOL_WRITTEN ||
 				    strcmp(prev, name) >= 0)
 					_exit(1);
@@ -185,7 +210,8 @@ test_modes(void)
 			key_for(5000 + (int)(i * 3 + j), key);
 			if (spool_open(&sp, root, modes[j], SYNC_NONE, err,
 			    sizeof(err)) == -1 ||
-			    spool_put(&sp, RES_OTP, key, "{}", 2, name, err,
+			    spool_put(&sp, RES_OTP, key, row_of(key),
+			    strlen(row_of(key)), name, err,
 			    sizeof(err)) != SPOOL_WRITTEN) {
 				good = 0;
 				continue;
@@ -267,6 +293,7 @@ test_failure(struct spool *sp)
 
 	memset(row, 'x', sizeof(row));
 	key_for(77777, key);
+	memcpy(row, row_of(key), strlen(row_of(key)));
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
 	rl = old;
@@ -286,15 +313,15 @@ test_failure(struct spool *sp)
 }
 
 /*
- * Another writer of key is in flight: its row tmp/NAME is written and
- * linked as the record, and it holds the row's lock.  A child plays it:
- * after ms it either publishes (rename to new/, the record emptied) or
- * fails (record and row removed), then lets go.  Returns its pid.
+ * Another writer of key is in flight: its row tmp/NAME is written, its
+ * record made (a symbolic link naming kyc/NAME), and it holds the row's
+ * lock.  A child plays it: after ms it either publishes (rename to new/)
+ * or fails (record and row removed), then lets go.  Returns its pid.
  */
 static pid_t
 inflight(const char *key, const char *name, int publish, int ms)
 {
-	char	tmp[512], rec[512], new[512], empty[600];
+	char	tmp[512], rec[512], new[512], target[128];
 	pid_t	pid;
 	int	fd;
 
@@ -302,10 +329,10 @@ inflight(const char *key, const char *name, int publish, int ms)
 	snprintf(new, sizeof(new), "%s/kyc/new/%s", root, name);
 	snprintf(rec, sizeof(rec), "%s/.ids/%s/%s", root,
 	    key + strlen(key) - 2, key);
-	snprintf(empty, sizeof(empty), "%s.empty", rec);
+	snprintf(target, sizeof(target), "kyc/%s", name);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0640)) == -1 ||
 	    flock(fd, LOCK_EX) == -1 || write(fd, "{}\n", 3) != 3 ||
-	    link(tmp, rec) == -1)
+	    symlink(target, rec) == -1)
 		return -1;
 	if ((pid = fork()) != 0) {
 		close(fd);	/* the child's copy keeps the lock */
@@ -313,8 +340,7 @@ inflight(const char *key, const char *name, int publish, int ms)
 	}
 	usleep(ms * 1000);
 	if (publish)
-		_exit(rename(tmp, new) == -1 || close(open(empty, O_WRONLY |
-		    O_CREAT, 0600)) == -1 || rename(empty, rec) == -1);
+		_exit(rename(tmp, new) == -1);
 	_exit(unlink(rec) == -1 || unlink(tmp) == -1);
 }
 
@@ -333,8 +359,8 @@ test_inflight(struct spool *sp)
 	/* The other writer fails after 300 ms: ours must be written. */
 	n = count("kyc/new", NULL);
 	pid = inflight(k1, "0000000000000001.0000001.json", 0, 300);
-	st = spool_put(sp, RES_KYC, k1, "{\"a\":1}", 7, name, err,
-	    sizeof(err));
+	st = spool_put(sp, RES_KYC, k1, row_of(k1), strlen(row_of(k1)),
+	    name, err, sizeof(err));
 	ok(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0,
 	    "in flight: the other writer failed");
 	ok(st == SPOOL_WRITTEN && count("kyc/new", NULL) == n + 1,
@@ -344,8 +370,8 @@ test_inflight(struct spool *sp)
 	n = count("kyc/new", NULL);
 	t = count("kyc/tmp", NULL);
 	pid = inflight(k2, "0000000000000002.0000001.json", 1, 300);
-	st = spool_put(sp, RES_KYC, k2, "{\"a\":2}", 7, name, err,
-	    sizeof(err));
+	st = spool_put(sp, RES_KYC, k2, row_of(k2), strlen(row_of(k2)),
+	    name, err, sizeof(err));
 	ok(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0,
 	    "in flight: the other writer published");
 	ok(st == SPOOL_DUPLICATE && count("kyc/new", NULL) == n + 1 &&
@@ -355,12 +381,101 @@ test_inflight(struct spool *sp)
 	t = count("kyc/tmp", NULL);
 	pid = inflight(k3, "0000000000000003.0000001.json", 0,
 	    SPOOL_AWAIT_MS + 1500);
-	st = spool_put(sp, RES_KYC, k3, "{\"a\":3}", 7, name, err,
-	    sizeof(err));
+	st = spool_put(sp, RES_KYC, k3, row_of(k3), strlen(row_of(k3)),
+	    name, err, sizeof(err));
 	ok(st == SPOOL_FAILED && strstr(err, "record wait") != NULL,
 	    "in flight too long: failed, the provider retries (%s)", err);
 	ok(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0 &&
 	    count("kyc/tmp", NULL) == t - 0, "... and nothing of ours left");
+}
+
+/* Write a row of id (64 hex) as root/sub/name. */
+static int
+put_file(const char *sub, const char *name, const char *id)
+{
+	char	p[512], row[128];
+	int	fd, n;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", root, sub, name);
+	n = snprintf(row, sizeof(row), "{\"id\":\"%s\",\"payload\":{}}\n",
+	    id);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0640)) == -1)
+		return -1;
+	if (write(fd, row, n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* The record of id names target (a symbolic link), or is absent (NULL). */
+static int
+record_is(const char *id, const char *target)
+{
+	char	p[512], buf[128];
+	ssize_t	n;
+
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, id + 62, id);
+	if ((n = readlink(p, buf, sizeof(buf) - 1)) == -1)
+		return target == NULL && access(p, F_OK) == -1;
+	buf[n] = '\0';
+	return target != NULL && strcmp(buf, target) == 0;
+}
+
+/*
+ * What a power loss can leave with symbolic-link records: a tmp/ row its
+ * record names (published), a tmp/ row whose record names another row
+ * (dropped), a new/ row without its record (the record made again, at
+ * the first start of a boot only).
+ */
+static void
+test_recover_records(struct spool *sp)
+{
+	const char	*a = "c0ffee00000000000000000000000000000000000000000000000000000000a1";
+	const char	*b = "c0ffee00000000000000000000000000000000000000000000000000000000b2";
+	const char	*c = "c0ffee00000000000000000000000000000000000000000000000000000000c3";
+	char		 p[512], na[64], nb[64], nb2[64], nc[64];
+	char		 ta[80], tb2[80], tc[80];
+	pid_t		 pid;
+	int		 n, before = count("consents/new", NULL);
+
+	if ((pid = fork()) == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	snprintf(na, sizeof(na), "1700000000000011.%07ld.json", (long)pid);
+	snprintf(nb, sizeof(nb), "1700000000000012.%07ld.json", (long)pid);
+	snprintf(nb2, sizeof(nb2), "1700000000000013.%07ld.json", (long)pid);
+	snprintf(nc, sizeof(nc), "1700000000000014.%07ld.json", (long)pid);
+	snprintf(ta, sizeof(ta), "consents/%s", na);
+	snprintf(tb2, sizeof(tb2), "consents/%s", nb2);
+	snprintf(tc, sizeof(tc), "consents/%s", nc);
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, a + 62, a);
+	ok(put_file("consents/tmp", na, a) == 0 && symlink(ta, p) == 0,
+	    "a tmp/ row its record names");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, b + 62, b);
+	ok(put_file("consents/tmp", nb, b) == 0 &&
+	    put_file("consents/new", nb2, b) == 0 && symlink(tb2, p) == 0,
+	    "a tmp/ row whose record names another row");
+	ok(put_file("consents/new", nc, c) == 0 && record_is(c, NULL),
+	    "a new/ row without its record");
+	/* As if this boot had not looked through new/ yet. */
+	sp->seq[SPOOL_SEQ_BOOT] = sp->seq[SPOOL_SEQ_BOOT + 1] = 0;
+	n = spool_recover(sp, err, sizeof(err));
+	is_int(n, 2, "one row published, one record made again");
+	snprintf(p, sizeof(p), "%s/consents/new/%s", root, na);
+	ok(access(p, F_OK) == 0 && record_is(a, ta), "named: published");
+	is_int(count("consents/tmp", NULL), 0, "named elsewhere: dropped");
+	is_int(count("consents/new", NULL), before + 3,
+	    "new/ holds the three rows");
+	ok(record_is(b, tb2), "the other row keeps its record");
+	ok(record_is(c, tc), "the lost record is made again");
+	/* The same boot again: new/ is not looked through. */
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, c + 62, c);
+	ok(unlink(p) == 0, "the record removed again");
+	is_int(spool_recover(sp, err, sizeof(err)), 0,
+	    "the same boot: new/ is not looked through");
+	ok(record_is(c, NULL), "... so the record stays missing");
+	ok(unlink(p) == -1 && symlink(tc, p) == 0, "record put back");
 }
 
 int
@@ -384,6 +499,7 @@ main(void)
 	test_recover(&sp);
 	test_failure(&sp);
 	test_inflight(&sp);
+	test_recover_records(&sp);
 	spool_close(&sp);
 	ok(spool_open(&sp, "/nonexistent/dir/spool", 0640, SYNC_FULL, err,
 	    sizeof(err)) == -1 && strstr(err, "/nonexistent") != NULL,

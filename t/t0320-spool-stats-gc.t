@@ -8,6 +8,8 @@ S="$TRASH/spool"
 
 ev() { printf '{"event":"%s","n":"%s"}\n' "$1" "$2"; }
 idof() { sed 's/^{"id":"\([0-9a-f]*\)".*/\1/' "$1"; }
+# record ROW: the path of its exactly-once record (a symbolic link: test -L,
+# touch -h).
 record() { id=$(idof "$1"); echo "$S/.ids/$(echo "$id" | cut -c63-64)/$id"; }
 count() { count_files "$S/$1"; }
 
@@ -99,14 +101,14 @@ test_expect_success 'stats over a config: every distinct spool, labelled' '
 
 test_expect_success 'gc: done rows older than the duration go, younger ones stay' '
 	set -- "$S"/kyc/cur/*.*.json && old=$1 young=$2 &&
-	touch -d "40 days ago" "$old" "$S"/kyc/failed/*.json "$S"/kyc/new/*.json \
+	touch -h -d "40 days ago" "$old" "$S"/kyc/failed/*.json "$S"/kyc/new/*.json \
 	    "$S/kyc/cur/1234.json" &&
 	"$HW_SPOOL" -d "$S" gc >out &&
 	grep -x "op=gc result=summary cur_rows=1 records=0 attempt_files=0" out &&
 	! test -e "$old" && test -e "$young" &&
 	test "$(count kyc/failed)" -eq 2 && test "$(count kyc/new)" -eq 3 &&
 	test -e "$S/kyc/cur/1234.json" &&
-	touch -d "2 hours ago" "$young" &&
+	touch -h -d "2 hours ago" "$young" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 3h >out && grep "cur_rows=0 " out &&
 	"$HW_SPOOL" -d "$S" gc --older-than 90m >out && grep "cur_rows=1 " out &&
 	! test -e "$young"
@@ -118,13 +120,13 @@ test_expect_success 'gc: records live at least 7 days, whatever --older-than say
 	for r in $(cat forms); do mv "$S/$r" "$S/forms/cur/"; done &&
 	set -- "$S"/forms/cur/* &&
 	r10=$(record "$1") r11=$(record "$2") r12=$(record "$3") &&
-	test -f "$r10" && test -f "$r11" && test -f "$r12" &&
+	test -L "$r10" && test -L "$r11" && test -L "$r12" &&
 	echo "$r11" >r11 &&
 	# rows 10 and 11 go (older than 1d), and with them their records,
 	# unless younger than 7 days
-	touch -d "10 days ago" "$r10" "$1" && touch -d "3 days ago" "$r11" "$2" &&
+	touch -h -d "10 days ago" "$r10" "$1" && touch -h -d "3 days ago" "$r11" "$2" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 1d >out &&
-	! test -e "$r10" && test -e "$r11" && test -e "$r12" &&
+	! test -L "$r10" && test -L "$r11" && test -L "$r12" &&
 	! test -e "$1" && ! test -e "$2" && test -e "$3" &&
 	grep "cur_rows=2 records=1 " out &&
 	ev process.form.filled 11 | "$MKROW" "$S" >again &&
@@ -134,26 +136,26 @@ test_expect_success 'gc: records live at least 7 days, whatever --older-than say
 '
 
 test_expect_success 'gc: longer durations keep records longer' '
-	r11=$(cat r11) && touch -d "20 days ago" "$r11" &&
+	r11=$(cat r11) && touch -h -d "20 days ago" "$r11" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
-	test -e "$r11" && grep "records=0 " out &&
+	test -L "$r11" && grep "records=0 " out &&
 	"$HW_SPOOL" -d "$S" gc --older-than 2w >out &&
-	! test -e "$r11" && grep "records=1 " out
+	! test -L "$r11" && grep "records=1 " out
 '
 
 test_expect_success 'gc: the record of a waiting row is kept, however old' '
 	set -- "$S"/kyc/new/*.json &&
-	r=$(record "$1") && touch -d "100 days ago" "$r" &&
+	r=$(record "$1") && touch -h -d "100 days ago" "$r" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 1d >out &&
-	test -e "$r"
+	test -L "$r"
 '
 
 test_expect_success 'gc: the record of a failed/ row is kept, however old' '
 	set -- "$S"/kyc/failed/*.json && test $# -eq 1 &&
-	r=$(record "$1") && test -f "$r" &&
-	touch -d "40 days ago" "$r" "$1" &&
+	r=$(record "$1") && test -L "$r" &&
+	touch -h -d "40 days ago" "$r" "$1" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
-	test -e "$r" && test -e "$1" &&
+	test -L "$r" && test -e "$1" &&
 	grep -x "op=gc result=summary cur_rows=0 records=0 attempt_files=0" out
 '
 
@@ -161,14 +163,14 @@ test_expect_success 'gc: the record of a cur/ row this pass keeps is kept' '
 	ev process.signature.completed 20 | "$MKROW" "$S" >sig &&
 	row="$S/signatures/cur/$(basename "$(cat sig)")" &&
 	mv "$S/$(cat sig)" "$row" && r=$(record "$row") &&
-	touch -d "10 days ago" "$row" && touch -d "40 days ago" "$r" &&
+	touch -h -d "10 days ago" "$row" && touch -h -d "40 days ago" "$r" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
-	test -e "$row" && test -e "$r" &&
+	test -e "$row" && test -L "$r" &&
 	grep -x "op=gc result=summary cur_rows=0 records=0 attempt_files=0" out &&
 	# once the row goes, so does its record (both older than the limit)
-	touch -d "40 days ago" "$row" &&
+	touch -h -d "40 days ago" "$row" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
-	! test -e "$row" && ! test -e "$r" &&
+	! test -e "$row" && ! test -L "$r" &&
 	grep -x "op=gc result=summary cur_rows=1 records=1 attempt_files=0" out
 '
 
@@ -177,13 +179,13 @@ test_expect_success 'gc: the record of a tmp/ row is kept, however old' '
 	row="$S/signatures/tmp/$(basename "$(cat sig)")" &&
 	mv "$S/$(cat sig)" "$row" && r=$(record "$row") &&
 	test "$(stat -c %h "$r")" -eq 1 &&
-	touch -d "40 days ago" "$r" "$row" &&
+	touch -h -d "40 days ago" "$r" "$row" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
-	test -e "$r" && test -e "$row" &&
+	test -L "$r" && test -e "$row" &&
 	grep -x "op=gc result=summary cur_rows=0 records=0 attempt_files=0" out &&
 	rm "$row" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
-	! test -e "$r" &&
+	! test -L "$r" &&
 	grep -x "op=gc result=summary cur_rows=0 records=1 attempt_files=0" out
 '
 
@@ -192,7 +194,7 @@ test_expect_success 'gc: quarantine rows keep their records ("q" + id) in cur/ t
 	qrow="$S/quarantine/cur/$(( $(date +%s) - 60 ))000000.0000002.json" &&
 	echo "{\"id\":\"$qid\",\"resource\":\"quarantine\"}" >"$qrow" &&
 	mkdir -p "$S/.ids/08" && : >"$S/.ids/08/q$qid" && : >"$S/.ids/08/$qid" &&
-	touch -d "40 days ago" "$S/.ids/08/q$qid" "$S/.ids/08/$qid" &&
+	touch -h -d "40 days ago" "$S/.ids/08/q$qid" "$S/.ids/08/$qid" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 30d >out &&
 	test -e "$S/.ids/08/q$qid" && ! test -e "$S/.ids/08/$qid" &&
 	grep -x "op=gc result=summary cur_rows=0 records=1 attempt_files=0" out &&
@@ -207,9 +209,9 @@ test_expect_success 'gc: a record of a gone row is removed once old, kept while 
 	    "$MKROW" "$S" >gone &&
 	r30=$(record "$S/$(sed -n 1p gone)") && r31=$(record "$S/$(sed -n 2p gone)") &&
 	rm "$S/$(sed -n 1p gone)" "$S/$(sed -n 2p gone)" &&
-	touch -d "8 days ago" "$r30" && touch -d "6 days ago" "$r31" &&
+	touch -h -d "8 days ago" "$r30" && touch -h -d "6 days ago" "$r31" &&
 	"$HW_SPOOL" -d "$S" gc --older-than 1s >out &&
-	! test -e "$r30" && test -e "$r31" &&
+	! test -L "$r30" && test -L "$r31" &&
 	grep -x "op=gc result=summary cur_rows=0 records=1 attempt_files=0" out
 '
 

@@ -87,7 +87,7 @@ test_expect_success 'everything in the spool is the owner'"'"'s, rows with file_
 	cat bad-mode && test ! -s bad-mode &&
 	find "$S" -type d ! -perm $DMODE >bad-dmode &&
 	cat bad-dmode && test ! -s bad-dmode &&
-	test "$(find "$S/.ids" -type f | wc -l)" -ge 1
+	test "$(find "$S/.ids" -type l | wc -l)" -ge 1
 '
 
 test_expect_success 'humanos-spool run as the owner takes the replayed row' '
