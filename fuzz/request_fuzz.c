@@ -265,27 +265,37 @@ fz_count(const char *res, const char *sub, char *name, size_t namelen)
 	return n;
 }
 
+/* nftw(): remove what is below the top, not the top (the spool holds
+   it open). */
+static int
+fz_rm_below(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	return ftw->level == 0 ? 0 : fz_rm(path, st, flag, ftw);
+}
+
 static void
 fz_wipe_records(void)
 {
 	char	path[160];
 
 	snprintf(path, sizeof(path), "%s/%s", fz_spool, SPOOL_IDS_DIR);
-	nftw(path, fz_rm, 16, FTW_DEPTH | FTW_PHYS);
-	mkdir(path, 0750);
+	nftw(path, fz_rm_below, 16, FTW_DEPTH | FTW_PHYS);
 	fz_records = 0;
 }
 
-/* The exactly-once record of key exists. */
+/* The exactly-once record of key exists (a symbolic link naming its
+   row: never followed). */
 static int
 fz_record(const char *key)
 {
-	char	path[256];
-	size_t	n = strlen(key);
+	struct stat	st;
+	char		path[256];
+	size_t		n = strlen(key);
 
 	snprintf(path, sizeof(path), "%s/%s/%c%c/%s", fz_spool, SPOOL_IDS_DIR,
 	    key[n - 2], key[n - 1], key);
-	return access(path, F_OK) == 0;
+	return lstat(path, &st) == 0;
 }
 
 /* Whether o has exactly the keys of the NULL-terminated list keys. */
