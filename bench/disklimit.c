@@ -7,7 +7,17 @@
  *	create DIR/tmp/NAME (O_EXCL), write ROW_SIZE bytes, fsync, close,
  *	rename into DIR/new/, fsync DIR/new/
  *
- * usage: disklimit [-t THREADS] [-d SECONDS] [-s BYTES] DIR
+ * With -m, the spool's own sequence instead (include/spool.h), to see
+ * what each of its choices costs on this disk, without the rest of the
+ * responder:
+ *	shared	create in DIR/tmp/, write, fsync it and DIR/tmp/, symlink
+ *		DIR/ids/XX/KEY, rename into DIR/new/, fsync DIR/ids/XX and
+ *		DIR/new/ (every thread's rows in one tmp/)
+ *	own	the same, each thread writing in its own DIR/tmp/TT/ (as each
+ *		writer process does in tmp/<pp>/)
+ *
+ * usage: disklimit [-m file|shared|own] [-t THREADS] [-d SECONDS]
+ *		    [-s BYTES] DIR
  *
  * Prints one line: "disklimit rows=N seconds=S rps=R p50_us=A p99_us=B"
  * (N rows are then in DIR/new/; bench/run checks that).
@@ -31,15 +41,19 @@
 #define ROW_SIZE_MAX	(1 << 20)
 #define NAME_MAX_LEN	64
 
+enum mode { M_FILE, M_SHARED, M_OWN };
+
 struct worker {
 	pthread_t	 tid;
 	int		 id;
+	int		 tmpfd;		/* where its rows are written */
 	uint32_t	*lat;		/* microseconds, one per row */
 	size_t		 n, cap;
 	int		 error;		/* errno of the first failure */
 };
 
-static int	 tmpfd, newfd;
+static int	 tmpfd, newfd, idsfd[256];
+static enum mode mode = M_FILE;
 static size_t	 rowsize = ROW_SIZE;
 static char	*row;
 static double	 deadline;
@@ -53,15 +67,31 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The spool's steps after the row's fsync (include/spool.h). */
+static int
+put_spool(int dirfd, const char *name, unsigned key)
+{
+	char	rec[NAME_MAX_LEN + 8], target[NAME_MAX_LEN + 8];
+	int	ids = idsfd[key % 256];
+
+	snprintf(rec, sizeof(rec), "%s.rec", name);
+	snprintf(target, sizeof(target), "new/%s", name);
+	if (fsync(dirfd) == -1 || symlinkat(target, ids, rec) == -1 ||
+	    renameat(dirfd, name, newfd, name) == -1 || fsync(ids) == -1 ||
+	    fsync(newfd) == -1)
+		return -1;
+	return 0;
+}
+
 /* One durable row.  Returns 0, or -1 with errno set. */
 static int
-put_row(const char *name)
+put_row(int dirfd, const char *name, unsigned key)
 {
 	ssize_t	n;
 	size_t	off = 0;
 	int	fd;
 
-	fd = openat(tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0640);
 	if (fd == -1)
 		return -1;
@@ -75,9 +105,15 @@ put_row(const char *name)
 	}
 	if (fsync(fd) == -1)
 		goto fail;
+	if (mode != M_FILE) {
+		/* The writer keeps its row open (locked) to the end. */
+		if (put_spool(dirfd, name, key) == -1)
+			goto fail;
+		return close(fd);
+	}
 	if (close(fd) == -1)
 		return -1;
-	if (renameat(tmpfd, name, newfd, name) == -1 || fsync(newfd) == -1)
+	if (renameat(dirfd, name, newfd, name) == -1 || fsync(newfd) == -1)
 		return -1;
 	return 0;
 fail:
@@ -98,7 +134,8 @@ run(void *arg)
 		if (t0 >= deadline)
 			break;
 		snprintf(name, sizeof(name), "%03d.%09zu.json", w->id, w->n);
-		if (put_row(name) == -1) {
+		if (put_row(w->tmpfd, name, (unsigned)(w->id * 7919 +
+		    w->n * 104729)) == -1) {
 			w->error = errno;
 			break;
 		}
@@ -116,6 +153,33 @@ run(void *arg)
 	return NULL;
 }
 
+/* DIR/ids/00..ff, and with -m own DIR/tmp/TT for each thread. */
+static int
+open_spool_dirs(const char *dir, struct worker *w, int nthreads)
+{
+	char	path[4096];
+	int	i;
+
+	snprintf(path, sizeof(path), "%s/ids", dir);
+	(void)mkdir(path, 0755);
+	for (i = 0; i < 256; i++) {
+		snprintf(path, sizeof(path), "%s/ids/%02x", dir, i);
+		(void)mkdir(path, 0755);
+		if ((idsfd[i] = open(path, O_RDONLY | O_DIRECTORY)) == -1)
+			goto fail;
+	}
+	for (i = 0; mode == M_OWN && i < nthreads; i++) {
+		snprintf(path, sizeof(path), "%s/tmp/%03d", dir, i);
+		(void)mkdir(path, 0755);
+		if ((w[i].tmpfd = open(path, O_RDONLY | O_DIRECTORY)) == -1)
+			goto fail;
+	}
+	return 0;
+fail:
+	perror(path);
+	return -1;
+}
+
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -127,8 +191,8 @@ cmp_u32(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: disklimit [-t THREADS] [-d SECONDS] "
-	    "[-s BYTES] DIR\n");
+	fprintf(stderr, "usage: disklimit [-m file|shared|own] [-t THREADS] "
+	    "[-d SECONDS] [-s BYTES] DIR\n");
 	exit(64);
 }
 
@@ -143,10 +207,20 @@ main(int argc, char *argv[])
 	int		 ch, i, nthreads = THREADS_DEFAULT;
 	int		 seconds = SECONDS_DEFAULT, failed = 0;
 
-	while ((ch = getopt(argc, argv, "d:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:m:s:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			seconds = atoi(optarg);
+			break;
+		case 'm':
+			if (strcmp(optarg, "file") == 0)
+				mode = M_FILE;
+			else if (strcmp(optarg, "shared") == 0)
+				mode = M_SHARED;
+			else if (strcmp(optarg, "own") == 0)
+				mode = M_OWN;
+			else
+				usage();
 			break;
 		case 's':
 			rowsize = (size_t)atol(optarg);
@@ -184,10 +258,15 @@ main(int argc, char *argv[])
 	row[0] = '{';
 	row[rowsize - 1] = '\n';
 
+	if (mode != M_FILE && open_spool_dirs(argv[optind], w, nthreads) ==
+	    -1)
+		return 1;
 	start = now();
 	deadline = start + seconds;
 	for (i = 0; i < nthreads; i++) {
 		w[i].id = i;
+		if (mode != M_OWN)
+			w[i].tmpfd = tmpfd;
 		if (pthread_create(&w[i].tid, NULL, run, &w[i]) != 0) {
 			perror("pthread_create");
 			return 1;

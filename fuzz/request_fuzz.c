@@ -245,7 +245,7 @@ fz_envelope(struct aead_key *k, size_t ivlen, const uint8_t *pt, size_t len)
 static int
 fz_count(const char *res, const char *sub, char *name, size_t namelen)
 {
-	char		 path[256];
+	char		 path[256], below[300];
 	struct dirent	*de;
 	DIR		*d;
 	int		 n = 0;
@@ -257,6 +257,13 @@ fz_count(const char *res, const char *sub, char *name, size_t namelen)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
+		/* A writer's tmp/<pp>/: what is in it counts. */
+		if (de->d_type == DT_DIR) {
+			snprintf(below, sizeof(below), "%s/%s", sub,
+			    de->d_name);
+			n += fz_count(res, below, NULL, 0);
+			continue;
+		}
 		n++;
 		if (name != NULL)
 			snprintf(name, namelen, "%s", de->d_name);

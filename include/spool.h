@@ -2,7 +2,8 @@
 /*
  * spool: the writer side of the spool (SPEC section 7).
  *
- *   SPOOL/<resource>/tmp/   rows being written
+ *   SPOOL/<resource>/tmp/<pp>/  rows being written, pp = the writer's pid
+ *                           modulo 64 (spoolfmt.h); tmp/ itself in 0.2.0
  *   SPOOL/<resource>/new/   complete rows, waiting (names sort in arrival order)
  *   SPOOL/<resource>/cur/   rows consumed (humanos-spool)
  *   SPOOL/.ids/<xx>/<key>   exactly-once records, xx = last two key characters
@@ -11,17 +12,23 @@
  * The protocol: two durability barriers a row, as for any durable file
  * (create, write, fsync, rename, fsync the directory).
  *
- *   1  create tmp/NAME, write the row, and hold an flock on it
- *   B1 fsync(row), fsync(tmp/)       the row and its tmp/ entry durable
+ *   1  create tmp/PP/NAME, write the row, and hold an flock on it
+ *   B1 fsync(row), fsync(tmp/PP/)    the row and its tmp/ entry durable
  *   2  symlinkat("<resource>/NAME", .ids/xx/KEY)  the record; EEXIST: a
  *      duplicate (below)
- *   3  rename tmp/NAME -> new/NAME   the row published
+ *   3  rename tmp/PP/NAME -> new/NAME  the row published
  *   B2 fsync(.ids/xx), fsync(new/)   back to back: on a journalling file
  *      system the second finds the first's commit done
  *   4  drop the flock; answer 200
  *
  * Three directory operations a row (create, symlink, rename).  A record
- * holds no event content: it names its row, nothing else.
+ * holds no event content: it names its row, nothing else.  Each writer
+ * process writes in its own tmp/PP/: an fsync of a directory every
+ * worker creates files in keeps finding another worker's change to
+ * commit, while the writer's own directory is clean once its row was
+ * fsynced (bench/disklimit -m shared against -m own: 2-3x the rows a
+ * second with 32 writers on ext4; bench/README.md).
+ * The duplicate's wait finds a row's tmp/ entry from the pid in its name.
  *
  * What the argument assumes of the file system (and what the model test,
  * t/spool-model.c, replays): a file's data is durable once it was
@@ -144,6 +151,8 @@ struct spool {
 	int		 idsfd;
 	int		 tmpfd[RES__COUNT];
 	int		 newfd[RES__COUNT];
+	int		 wtmpfd[RES__COUNT];	/* tmp/<pp>/ of wtmp_pid */
+	pid_t		 wtmp_pid;
 	uint64_t	*seq;		/* shared mapping of SPOOL/.seq:
 					   a struct spool_shared */
 	time_t		 qscan;		/* last recount of the quarantine */

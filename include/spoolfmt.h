@@ -4,7 +4,7 @@
  * here alone.  The writer (spool.c) and humanos-spool (spooltool*.c) both
  * call it; neither spells a name, a length or a mode rule of its own.
  *
- *   SPOOL/<resource>/{tmp,new,cur,failed}/<row name>
+ *   SPOOL/<resource>/{new,cur,failed}/<row name>, tmp/<pp>/<row name>
  *   SPOOL/<resource>/.attempts/<row name>, SPOOL/<resource>/.backoff
  *   SPOOL/.ids/<xx>/<key>      exactly-once records, xx = the key's last
  *                              two characters: a symbolic link whose
@@ -65,6 +65,17 @@ int	sf_name_parse(const char *s, uint64_t *usec, long *pid);
 
 /* The arrival time of name, which sf_name_parse() accepted. */
 uint64_t sf_name_usec(const char *name);
+
+/*
+ * Rows being written: SPOOL/<resource>/tmp/<pp>/<row name>, pp = the
+ * writer's pid modulo SF_TMP_SUBS in two hex digits, so that a writer's
+ * fsync of its tmp directory meets no other writer's changes.  (0.2.0
+ * wrote in tmp/ itself: still read.)
+ */
+#define SF_TMP_SUBS	64
+
+/* The tmp/ subdirectory ("pp") of the writer pid. */
+void	sf_tmp_sub(long pid, char sub[3]);
 
 /* Exactly-once keys and their records below SPOOL/.ids/. */
 #define SF_KEY_MIN	2		/* characters of a key, [a-z0-9] */

@@ -115,7 +115,7 @@ spool_reset(struct spool *sp)
 	memset(sp, 0, sizeof(*sp));
 	sp->rootfd = sp->idsfd = -1;
 	for (i = 0; i < RES__COUNT; i++)
-		sp->tmpfd[i] = sp->newfd[i] = -1;
+		sp->tmpfd[i] = sp->newfd[i] = sp->wtmpfd[i] = -1;
 }
 
 /*
@@ -296,6 +296,8 @@ spool_close(struct spool *sp)
 			close(sp->tmpfd[i]);
 		if (sp->newfd[i] != -1)
 			close(sp->newfd[i]);
+		if (sp->wtmpfd[i] != -1)
+			close(sp->wtmpfd[i]);
 	}
 	if (sp->idsfd != -1)
 		close(sp->idsfd);
@@ -319,6 +321,34 @@ spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX])
 	} while (!__atomic_compare_exchange_n(sp->seq, &old, next, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 	return sf_name_make(name, next, (long)getpid());
+}
+
+/*
+ * This process's directory for rows being written, tmp/<pp>/ (spoolfmt.h),
+ * opened (made) at its first row; a forked child opens its own.  -1 with
+ * errno.
+ */
+static int
+spool_wtmp(struct spool *sp, enum resource res)
+{
+	pid_t	pid = getpid();
+	char	sub[3];
+	int	i;
+
+	if (sp->wtmp_pid != pid) {
+		for (i = 0; i < RES__COUNT; i++)
+			if (sp->wtmpfd[i] != -1) {
+				close(sp->wtmpfd[i]);
+				sp->wtmpfd[i] = -1;
+			}
+		sp->wtmp_pid = pid;
+	}
+	if (sp->wtmpfd[res] == -1) {
+		sf_tmp_sub(pid, sub);
+		sp->wtmpfd[res] = spool_opendir(sp, sp->tmpfd[res], sub,
+		    sf_dir_mode(sp->file_mode));
+	}
+	return sp->wtmpfd[res];
 }
 
 /*
@@ -482,8 +512,9 @@ spool_await_gone(struct spool *sp, const char *rec)
 static int
 spool_await_record(struct spool *sp, enum resource res, const char *rec)
 {
-	char	target[SF_TARGET_MAX];
+	char	target[SF_TARGET_MAX], path[4 + SF_NAME_MAX];
 	const char *name;
+	long	pid;
 	int	fd, kind;
 
 	if ((kind = sf_record_read(sp->idsfd, rec, target)) != 1)
@@ -492,7 +523,11 @@ spool_await_record(struct spool *sp, enum resource res, const char *rec)
 	if ((name = strrchr(target, '/')) == NULL ||
 	    !sf_record_names(target, res, ++name))
 		return 0;
-	fd = openat(sp->tmpfd[res], name, O_RDONLY | O_NOFOLLOW |
+	if (sf_name_parse(name, NULL, &pid) == -1)
+		return 0;
+	sf_tmp_sub(pid, path);
+	snprintf(path + 2, sizeof(path) - 2, "/%s", name);
+	fd = openat(sp->tmpfd[res], path, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? spool_await_gone(sp, rec) : -1;
@@ -538,8 +573,10 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 		    "the start)");
 		return SPOOL_FAILED;
 	}
-	tmpfd = sp->tmpfd[res];
 	newfd = sp->newfd[res];
+	step = "tmp";
+	if ((tmpfd = spool_wtmp(sp, res)) == -1)
+		goto fail;
 	step = "name";
 	if (spool_next_name(sp, name) == -1)
 		goto fail;
@@ -663,38 +700,64 @@ spool_opendir_read(int dirfd)
 }
 
 /*
- * tmp/ of res: publish the rows of dead writers that their record names,
- * drop the others (never recorded, so never acknowledged).
+ * A directory of rows being written (tmp/ or one of its writers'
+ * subdirectories) of res: publish the rows of dead writers that their
+ * record names, drop the others (never recorded, so never acknowledged).
  */
 static int
-spool_recover_tmp(struct spool *sp, enum resource res, int *published)
+spool_recover_tmpdir(struct spool *sp, enum resource res, int dirfd,
+    int *published)
 {
 	struct dirent	*de;
 	struct stat	 st;
 	DIR		*d;
 	long		 pid;
-	int		 tmpfd = sp->tmpfd[res], newfd = sp->newfd[res];
+	int		 newfd = sp->newfd[res];
 
-	if ((d = spool_opendir_read(tmpfd)) == NULL)
+	if ((d = spool_opendir_read(dirfd)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		if (sf_name_parse(de->d_name, NULL, &pid) == -1 ||
-		    fstatat(tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
 		    -1 || !S_ISREG(st.st_mode) || spool_in_flight(pid, &st))
 			continue;
-		if (!spool_recorded(sp, res, tmpfd, de->d_name, &st))
-			(void)unlinkat(tmpfd, de->d_name, 0);
+		if (!spool_recorded(sp, res, dirfd, de->d_name, &st))
+			(void)unlinkat(dirfd, de->d_name, 0);
 		/* Recorded: publish it, unless that already happened. */
 		else if (faccessat(newfd, de->d_name, F_OK,
 		    AT_SYMLINK_NOFOLLOW) == 0)
-			(void)unlinkat(tmpfd, de->d_name, 0);
-		else if (renameat(tmpfd, de->d_name, newfd, de->d_name) == 0)
+			(void)unlinkat(dirfd, de->d_name, 0);
+		else if (renameat(dirfd, de->d_name, newfd, de->d_name) == 0)
 			(*published)++;
 	}
 	closedir(d);
-	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, tmpfd) == -1)
+	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, dirfd) == -1)
 		return -1;
 	return 0;
+}
+
+/* tmp/ of res, and its writers' subdirectories. */
+static int
+spool_recover_tmp(struct spool *sp, enum resource res, int *published)
+{
+	char	sub[3];
+	int	i, fd, rc = 0;
+
+	for (i = 0; i < SF_TMP_SUBS && rc == 0; i++) {
+		sf_tmp_sub(i, sub);
+		if ((fd = openat(sp->tmpfd[res], sub, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			if (errno != ENOENT)
+				rc = -1;
+			continue;
+		}
+		rc = spool_recover_tmpdir(sp, res, fd, published);
+		close(fd);
+	}
+	/* Rows of 0.2.0, written in tmp/ itself. */
+	if (rc == 0)
+		rc = spool_recover_tmpdir(sp, res, sp->tmpfd[res], published);
+	return rc;
 }
 
 /*

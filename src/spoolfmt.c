@@ -106,6 +106,12 @@ sf_record_sub(const char *rec, char sub[SF_SUB_LEN + 1])
 }
 
 void
+sf_tmp_sub(long pid, char sub[3])
+{
+	snprintf(sub, 3, "%02lx", (unsigned long)pid % SF_TMP_SUBS);
+}
+
+void
 sf_ids_sub(unsigned i, char sub[SF_SUB_LEN + 1])
 {
 	snprintf(sub, SF_SUB_LEN + 1, "%0*x", SF_SUB_LEN, i % SF_IDS_SUBS);

@@ -408,11 +408,18 @@ hs_gc_keep(const struct hs_spool *sp, time_t cut, struct hs_ids *keep,
     struct hs_gc_tally *t)
 {
 	static const char *const before_cur[] = { SF_TMP, SF_NEW, SF_FAILED };
+	char	sub[sizeof(SF_TMP) + 3];
 	size_t	i;
 	int	r;
 
 	memset(keep, 0, sizeof(*keep));
 	for (r = 0; r < RES__COUNT; r++) {
+		/* Rows being written: in tmp/<pp>/ (and tmp/ of 0.2.0). */
+		for (i = 0; i < SF_TMP_SUBS; i++) {
+			memcpy(sub, SF_TMP "/", sizeof(SF_TMP));
+			sf_tmp_sub((long)i, sub + sizeof(SF_TMP));
+			hs_keep_dir(sp, r, sub, keep, t);
+		}
 		for (i = 0; i < sizeof(before_cur) / sizeof(before_cur[0]);
 		    i++)
 			hs_keep_dir(sp, r, before_cur[i], keep, t);

@@ -154,6 +154,6 @@ hw_every_status() {
 	$_send --sample kyc --print >full.req && hw_split full &&
 	    (trap '' XFSZ; ulimit -f 1; hw_cgi full) &&
 	    hw_expect full 503 spool_unavailable &&
-	    [ -z "$(ls "$TRASH/spool/kyc/tmp")" ] || return 1
+	    [ -z "$(find "$TRASH/spool/kyc/tmp" -type f)" ] || return 1
 	cd ..
 }

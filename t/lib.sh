@@ -137,8 +137,9 @@ test_done() {
 # Helpers used inside expectations.
 die() { echo "$*" >&2; return 1; }
 test_cmp() { diff -u "$1" "$2"; }
-# count_files DIR: regular files directly in DIR.
-count_files() { find "$1" -maxdepth 1 -type f | wc -l | tr -d ' '; }
+# count_files DIR: regular files in DIR and in its subdirectories (rows
+# being written are in tmp/<pp>/).
+count_files() { find "$1" -maxdepth 2 -type f | wc -l | tr -d ' '; }
 # free_port: a TCP port on 127.0.0.1 nobody listens on.
 free_port() {
 	node -e 'const s = require("net").createServer();

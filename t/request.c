@@ -96,11 +96,12 @@ req_init(struct req_in *in)
 	in->check_time = 1;
 }
 
-/* Files under spool/sub (not dotfiles). */
+/* Files under spool/sub (not dotfiles), and in its subdirectories (a
+   writer's tmp/<pp>/). */
 static int
 files(const char *sub)
 {
-	char		 p[512];
+	char		 p[512], below[600];
 	DIR		*d;
 	struct dirent	*de;
 	int		 n = 0;
@@ -108,8 +109,16 @@ files(const char *sub)
 	snprintf(p, sizeof(p), "%s/%s", spool, sub);
 	if ((d = opendir(p)) == NULL)
 		return -1;
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_DIR) {
+			n++;
+			continue;
+		}
+		snprintf(below, sizeof(below), "%s/%s", sub, de->d_name);
+		n += files(below);
+	}
 	closedir(d);
 	return n;
 }

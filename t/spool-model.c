@@ -632,24 +632,34 @@ violation(struct tally *t, const char *where, const char *fmt, ...)
 		ok(0, "%s: %s", where, msg);
 }
 
-/* Entries in kyc/<sub>/ of the crashed spool: rows of id (NULL: any). */
+/*
+ * Entries in kyc/<sub>/ of the crashed spool, and in its subdirectories
+ * (tmp/<pp>/): rows of id (NULL: any).
+ */
 static int
 count_in(const char *sub, const char *want)
 {
 	struct dirent	*de;
 	DIR		*d;
-	char		 p[PATH_MAX], rid[ROW_ID_HEX_LEN + 1];
+	char		 p[PATH_MAX], below[PATH_MAX], rid[ROW_ID_HEX_LEN + 1];
 	int		 n = 0;
 
 	snprintf(p, sizeof(p), "%s/%s/%s", crash,
 	    event_resource_name(RES_KYC), sub);
 	if ((d = opendir(p)) == NULL)
 		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' && (want == NULL ||
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type == DT_DIR) {
+			snprintf(below, sizeof(below), "%s/%s", sub,
+			    de->d_name);
+			n += count_in(below, want);
+		} else if (want == NULL ||
 		    (sf_peek_id(dirfd(d), de->d_name, rid) == 0 &&
-		    strcmp(rid, want) == 0)))
+		    strcmp(rid, want) == 0))
 			n++;
+	}
 	closedir(d);
 	return n;
 }
@@ -982,6 +992,23 @@ tally_done(const struct tally *t)
 	    t->bad, t->by[0], t->by[1], t->by[2], t->by[3], t->by[4]);
 }
 
+/* Every kyc/tmp/<pp>/ below the spool root. */
+static int
+mkdirs_tmp(const char *root)
+{
+	char	p[PATH_MAX], sub[3];
+	int	i;
+
+	for (i = 0; i < SF_TMP_SUBS; i++) {
+		sf_tmp_sub(i, sub);
+		snprintf(p, sizeof(p), "%s/%s/%s/%s", root,
+		    event_resource_name(RES_KYC), SF_TMP, sub);
+		if (mkdir(p, M_MODE | 0110) == -1 && errno != EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
 /* The recorded spool and the crashed one, made once; the row. */
 static int
 setup(void)
@@ -1000,6 +1027,10 @@ setup(void)
 	    -1)
 		return -1;
 	spool_close(&sp);
+	/* The writers' tmp/<pp>/ directories, made before any logging
+	   (the model has no directories of its own). */
+	if (mkdirs_tmp(p) == -1 || mkdirs_tmp(crash) == -1)
+		return -1;
 	/* As /proc/self/fd names it. */
 	if (realpath(p, rec) == NULL)
 		return -1;

@@ -19,19 +19,29 @@
 static char	root[] = "/tmp/hw-spool.XXXXXX";
 static char	err[256];
 
-/* Regular files in root/sub; the last name (in sort order) in last. */
+/*
+ * Files in root/sub, and in its subdirectories (rows being written are in
+ * tmp/<pp>/); the last name (in sort order) of sub itself in last.
+ */
 static int
 count(const char *sub, char *last)
 {
 	struct dirent	**ents;
-	char		  p[512];
+	struct stat	  st;
+	char		  p[512], q[600];
 	int		  n, i, files = 0;
 
 	snprintf(p, sizeof(p), "%s/%s", root, sub);
 	if ((n = scandir(p, &ents, NULL, alphasort)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (ents[i]->d_name[0] != '.') {
+		snprintf(q, sizeof(q), "%s/%s", sub, ents[i]->d_name);
+		if (ents[i]->d_name[0] == '.')
+			;
+		else if (snprintf(p, sizeof(p), "%s/%s", root, q) > 0 &&
+		    lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			files += count(q, NULL);
+		else {
 			files++;
 			if (last != NULL)
 				strcpy(last, ents[i]->d_name);
@@ -98,6 +108,10 @@ test_row(struct spool *sp)
 	ok(strncmp(buf, row, strlen(row)) == 0 && buf[strlen(row)] == '\n',
 	    "row content as given");
 	is_int(count("kyc/tmp", NULL), 0, "nothing left in tmp/");
+	snprintf(p, sizeof(p), "%s/kyc/tmp/%02lx", root,
+	    (unsigned long)getpid() % 64);
+	ok(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "written in the "
+	    "writer's own directory, tmp/<pid mod 64>/");
 	snprintf(p, sizeof(p), "%s/.ids/01/%s", root, key);
 	n = readlink(p, buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
@@ -325,7 +339,10 @@ inflight(const char *key, const char *name, int publish, int ms)
 	pid_t	pid;
 	int	fd;
 
-	snprintf(tmp, sizeof(tmp), "%s/kyc/tmp/%s", root, name);
+	/* Its directory: tmp/<pp>/, xx from the pid in its name (1). */
+	snprintf(tmp, sizeof(tmp), "%s/kyc/tmp/01", root);
+	(void)mkdir(tmp, 0750);
+	snprintf(tmp, sizeof(tmp), "%s/kyc/tmp/01/%s", root, name);
 	snprintf(new, sizeof(new), "%s/kyc/new/%s", root, name);
 	snprintf(rec, sizeof(rec), "%s/.ids/%s/%s", root,
 	    key + strlen(key) - 2, key);

@@ -121,12 +121,28 @@ function checkRow(a) {
 		die(r + '/new/' + f + ':\n  ' + fails.join('\n  '));
 }
 
+/* The files below a tmp/ directory: in it, and in its writers' <xx>/. */
+function writing(tmp) {
+	if (!fs.existsSync(tmp))
+		return [];
+	const left = [];
+	for (const f of fs.readdirSync(tmp)) {
+		const p = path.join(tmp, f);
+		if (fs.lstatSync(p).isDirectory())
+			left.push(...fs.readdirSync(p).map((g) => f + '/' + g));
+		else
+			left.push(f);
+	}
+	return left;
+}
+
 function checkRows(spool) {
 	const ids = [];
 	for (const r of resources(spool)) {
 		const tmp = path.join(spool, r, 'tmp');
-		if (fs.existsSync(tmp) && fs.readdirSync(tmp).length)
-			die(tmp + ': left behind: ' + fs.readdirSync(tmp).join(' '));
+		const left = writing(tmp);
+		if (left.length)
+			die(tmp + ': left behind: ' + left.join(' '));
 		const dir = path.join(spool, r, 'new');
 		if (!fs.existsSync(dir))
 			continue;
