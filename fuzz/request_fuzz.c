@@ -397,9 +397,9 @@ fz_check_row(const struct req_in *in, const struct req_out *out,
 		fz_fail("row does not start with the answer's id", out);
 	if (n < 2 || buf[n - 1] != '\n' || memchr(buf, '\n', n - 1) != NULL)
 		fz_fail("row is not exactly one line", out);
-	buf[n - 1] = '\0';
-	if ((o = json_tokener_parse(buf)) == NULL ||
-	    !json_object_is_type(o, json_type_object))
+	/* As deep as a payload may be, inside the row (json_tokener_parse()
+	   would stop at 32 levels). */
+	if ((o = row_parse(buf, (size_t)n, REQ_DEPTH_MAX + 2)) == NULL)
 		fz_fail("row is not a JSON object", out);
 	if (out->res == RES_QUARANTINE)
 		fz_check_quarantine(o, in, out);
