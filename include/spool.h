@@ -17,8 +17,8 @@
  *   2  symlinkat("<resource>/NAME", .ids/xx/KEY)  the record; EEXIST: a
  *      duplicate (below)
  *   3  rename tmp/PP/NAME -> new/NAME  the row published
- *   B2 fsync(.ids/xx), fsync(new/)   back to back: on a journalling file
- *      system the second finds the first's commit done
+ *   B2 fsync(.ids/xx), fsync(new/)   back to back (either order would
+ *      do for the argument)
  *   4  drop the flock; answer 200
  *
  * Three directory operations a row (create, symlink, rename).  A record
@@ -84,9 +84,10 @@
  * Ownership (SPEC section 7): the spool's owner is the uid:gid of its root.
  * Whatever the writer creates (rows, records, directories, .seq) is given
  * to it with file_mode (directories: file_mode plus x where it has r;
- * records, symbolic links, have no mode of their own), whoever we run as.  What it finds is never given away: an existing
- * .seq is opened only when it is a regular file with one link, owned by
- * the spool's owner or by us.
+ * records, symbolic links, have no mode of their own), whoever we run
+ * as.  What it finds is never given away: an existing .seq is opened
+ * only when it is a regular file with one link, owned by the spool's
+ * owner or by us.
  */
 #ifndef HW_SPOOL_H
 #define HW_SPOOL_H
