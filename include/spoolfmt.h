@@ -169,6 +169,17 @@ int	sf_peek_id_fd(int fd, char id[ROW_ID_HEX_LEN + 1]);
 int	sf_peek_id(int dirfd, const char *name, char id[ROW_ID_HEX_LEN + 1]);
 
 /*
+ * The record path ("<xx>/<key>", below .ids/) of the open row fd of res,
+ * from the id it begins with.  Returns 0; 1 when the row has no id there;
+ * -1 with errno when it cannot be read.
+ */
+int	sf_row_record_fd(int fd, enum resource res, char rec[SF_RECORD_MAX]);
+
+/* The same for the row name in dirfd (opened as sf_peek_id() does). */
+int	sf_row_record(int dirfd, const char *name, enum resource res,
+	    char rec[SF_RECORD_MAX]);
+
+/*
  * Modes: directories get x wherever rows get r (so consumers can list
  * them); rows get a directory's bits less x.
  */

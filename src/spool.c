@@ -309,8 +309,9 @@ spool_close(struct spool *sp)
 	spool_reset(sp);
 }
 
-int
-spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX])
+/* The next row name, for the writer pid. */
+static int
+spool_name(struct spool *sp, pid_t pid, char name[SPOOL_NAME_MAX])
 {
 	uint64_t	now = util_now_usec(), old, next;
 
@@ -320,7 +321,13 @@ spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX])
 		next = old + 1 > now ? old + 1 : now;
 	} while (!__atomic_compare_exchange_n(sp->seq, &old, next, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-	return sf_name_make(name, next, (long)getpid());
+	return sf_name_make(name, next, (long)pid);
+}
+
+int
+spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX])
+{
+	return spool_name(sp, getpid(), name);
 }
 
 /*
@@ -578,7 +585,7 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	if ((tmpfd = spool_wtmp(sp, res)) == -1)
 		goto fail;
 	step = "name";
-	if (spool_next_name(sp, name) == -1)
+	if (spool_name(sp, sp->wtmp_pid, name) == -1)	/* pid: spool_wtmp */
 		goto fail;
 	/* Barrier 1: the row and its tmp/ entry. */
 	step = "write";
@@ -671,15 +678,12 @@ static int
 spool_recorded(struct spool *sp, enum resource res, int dirfd,
     const char *name, const struct stat *st)
 {
-	char	id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX], rec[SF_RECORD_MAX];
-	char	target[SF_TARGET_MAX];
+	char	rec[SF_RECORD_MAX], target[SF_TARGET_MAX];
 
 	if (st->st_nlink > 1)
 		return 1;
-	if (sf_peek_id(dirfd, name, id) != 0 ||
-	    sf_key_make(res, id, key) == -1)
+	if (sf_row_record(dirfd, name, res, rec) != 0)
 		return 0;
-	sf_record_path(key, rec);
 	return sf_record_read(sp->idsfd, rec, target) == 1 &&
 	    sf_record_names(target, res, name);
 }
@@ -769,7 +773,6 @@ spool_recover_new(struct spool *sp, enum resource res, int *made)
 {
 	struct dirent	*de;
 	DIR		*d;
-	char		 id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX];
 	char		 rec[SF_RECORD_MAX], target[SF_TARGET_MAX];
 	int		 newfd = sp->newfd[res], rc = 0;
 
@@ -777,10 +780,8 @@ spool_recover_new(struct spool *sp, enum resource res, int *made)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		if (sf_name_parse(de->d_name, NULL, NULL) == -1 ||
-		    sf_peek_id(newfd, de->d_name, id) != 0 ||
-		    sf_key_make(res, id, key) == -1)
+		    sf_row_record(newfd, de->d_name, res, rec) != 0)
 			continue;
-		sf_record_path(key, rec);
 		if (sf_record_read(sp->idsfd, rec, target) != -1 ||
 		    errno != ENOENT)
 			continue;

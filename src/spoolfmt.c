@@ -243,6 +243,32 @@ sf_peek_id(int dirfd, const char *name, char id[ROW_ID_HEX_LEN + 1])
 	return util_close(fd, sf_peek_id_fd(fd, id));
 }
 
+int
+sf_row_record_fd(int fd, enum resource res, char rec[SF_RECORD_MAX])
+{
+	char	id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX];
+	int	rc;
+
+	if ((rc = sf_peek_id_fd(fd, id)) != 0)
+		return rc;
+	if (sf_key_make(res, id, key) == -1)
+		return 1;
+	sf_record_path(key, rec);
+	return 0;
+}
+
+int
+sf_row_record(int dirfd, const char *name, enum resource res,
+    char rec[SF_RECORD_MAX])
+{
+	int	fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	return util_close(fd, sf_row_record_fd(fd, res, rec));
+}
+
 mode_t
 sf_dir_mode(mode_t file_mode)
 {

@@ -77,32 +77,30 @@ int
 hs_record_settle(const struct hs_spool *sp, enum resource res, int fd,
     const char *name)
 {
-	char	id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX], rec[SF_RECORD_MAX];
-	char	sub[SF_SUB_LEN + 1];
+	char	rec[SF_RECORD_MAX], sub[SF_SUB_LEN + 1];
 	int	idsfd, subfd;
 
-	if (sf_peek_id_fd(fd, id) != 0 || sf_key_make(res, id, key) == -1)
+	if (sf_row_record_fd(fd, res, rec) != 0)
 		return 0;
-	sf_record_path(key, rec);
-	sf_record_sub(rec, sub);
 	if ((idsfd = openat(sp->rootfd, SF_IDS, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
+	if (faccessat(idsfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT ||
+		    (sf_record_make(idsfd, rec, res, name) == -1 &&
+		    errno != EEXIST))
+			return util_close(idsfd, -1);
+		/* A link has no mode: only its owner is given (as root). */
+		if (geteuid() == 0)
+			(void)fchownat(idsfd, rec, sp->uid, sp->gid,
+			    AT_SYMLINK_NOFOLLOW);
+	}
+	sf_record_sub(rec, sub);
 	subfd = openat(idsfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW);
 	close(idsfd);
 	if (subfd == -1)
 		return -1;
-	if (faccessat(subfd, key, F_OK, AT_SYMLINK_NOFOLLOW) == -1) {
-		if (errno != ENOENT ||
-		    (sf_record_make(subfd, key, res, name) == -1 &&
-		    errno != EEXIST))
-			return util_close(subfd, -1);
-		/* A link has no mode: only its owner is given (as root). */
-		if (geteuid() == 0)
-			(void)fchownat(subfd, key, sp->uid, sp->gid,
-			    AT_SYMLINK_NOFOLLOW);
-	}
 	return util_close(subfd, fsync(subfd));
 }
 

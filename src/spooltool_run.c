@@ -300,20 +300,18 @@ hs_row_deferred(struct hs_job *j)
 }
 
 /* Whether fd, a row with more than one link, is linked only by its own
-   exactly-once record (the writer's, until it empties it). */
+   exactly-once record (a spool of 0.2.0, whose writer linked it until it
+   emptied it). */
 static int
 hs_own_record(const struct hs_spool *sp, enum resource res, int fd,
     const struct stat *st)
 {
 	struct stat	r;
-	char		id[ROW_ID_HEX_LEN + 1], key[SF_KEY_MAX];
 	char		rec[SF_RECORD_MAX];
 	char		path[sizeof(SF_IDS) + SF_RECORD_MAX];
 
-	if (st->st_nlink != 2 || sf_peek_id_fd(fd, id) != 0 ||
-	    sf_key_make(res, id, key) == -1)
+	if (st->st_nlink != 2 || sf_row_record_fd(fd, res, rec) != 0)
 		return 0;
-	sf_record_path(key, rec);
 	snprintf(path, sizeof(path), "%s/%s", SF_IDS, rec);
 	return fstatat(sp->rootfd, path, &r, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    r.st_dev == st->st_dev && r.st_ino == st->st_ino;

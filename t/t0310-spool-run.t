@@ -389,4 +389,15 @@ test_expect_success 'symlinks, a fifo, a directory or a hard link with a row nam
 	test -f "$N/$hl" && test "$(count forms/cur)" -eq 2
 '
 
+test_expect_success 'a row whose record a power loss took gets it back before it moves on' '
+	rows consents 1 lost >made &&
+	row="$S/$(cat made)" && name=$(basename "$row") &&
+	id=$(sed "s/^{\"id\":\"\([0-9a-f]*\)\".*/\1/" "$row") &&
+	rec="$S/.ids/$(echo "$id" | cut -c63-64)/$id" &&
+	test -L "$rec" && rm "$rec" &&
+	"$HW_SPOOL" -d "$S" run consents -- ./consumer 2>err &&
+	test -f "$S/consents/cur/$name" &&
+	test "$(readlink "$rec")" = "consents/$name"
+'
+
 test_done
