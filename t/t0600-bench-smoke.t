@@ -39,6 +39,14 @@ test_expect_success 'the transport: every configuration as x transport' '
 	grep "^transport  *[0-9][0-9]*  *1\.000$" out
 '
 
+test_expect_success 'every configuration: the CPU a request cost, how busy' '
+	grep "^configuration .* RSS KiB  *CPU us  *busy  *200s=rows$" out &&
+	for c in ceiling transport tmpfs disk; do
+		grep "^$c  *[0-9].* [0-9][0-9]*  *[0-9][0-9]*%  *[a-z/]*$" out ||
+		    return 1
+	done
+'
+
 test_expect_success 'every 200 has its row (tmpfs, disk) or answer (transport)' '
 	grep "^transport .* ok$" out &&
 	grep "^tmpfs .* ok$" out &&
