@@ -15,7 +15,9 @@
 -- over the threads (which wrk starts one after the other), each thread's
 -- responses over the time from its first request to its last response.
 --
--- done() prints one line: "wrkresult k=v ..." for bench/run.
+-- done() prints one line: "wrkresult k=v ..." for bench/run, with the
+-- machine's busy CPU ticks from the first request to the deadline and the
+-- responses within that window (the CPU a request costs).
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } hwb_timespec;
@@ -25,6 +27,23 @@ local ts = ffi.new("hwb_timespec")
 local function now()
 	ffi.C.clock_gettime(1, ts)	-- CLOCK_MONOTONIC
 	return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
+end
+
+-- The machine's busy CPU time so far, in clock ticks (/proc/stat: user,
+-- nice, system, irq, softirq, steal), for the CPU a request costs.
+local function busy()
+	local f = io.open("/proc/stat")
+	if f == nil then
+		return 0
+	end
+	local l = f:read("*l")
+	f:close()
+	local v, k = {}, 0
+	for x in l:gmatch("%d+") do
+		k = k + 1
+		v[k] = tonumber(x)
+	end
+	return v[1] + v[2] + v[3] + v[6] + v[7] + (v[8] or 0)
 end
 
 local threads = {}
@@ -37,6 +56,9 @@ end
 local reqs, n, i = {}, 0, 0
 local duration, deadline, hang, probed, wrap
 sent, ok, bad, wrapped, exhausted, first, last = 0, 0, 0, 0, 0, 0, 0
+-- The CPU window, from the first request to the deadline: busy ticks at
+-- either end, its length, and the responses that came within it.
+busy0, busy1, window, inwin = 0, -1, 0, 0
 
 function init(args)
 	local file = args[1]
@@ -71,6 +93,7 @@ function request()
 	end
 	local t = now()
 	if deadline == nil then
+		busy0 = busy()
 		first = t
 		deadline = t + duration
 	end
@@ -78,6 +101,11 @@ function request()
 		exhausted = 1
 	end
 	if t >= deadline or n == 0 or exhausted == 1 then
+		if busy1 < 0 then
+			busy1 = busy()
+			window = t - first
+			inwin = ok + bad
+		end
 		return hang
 	end
 	i = i + 1
@@ -100,7 +128,15 @@ end
 
 function done(summary, latency, requests)
 	local s, o, b, w, x, rps, secs = 0, 0, 0, 0, 0, 0, 0
+	local ticks, cwin, cn = 0, 0, 0
 	for _, t in ipairs(threads) do
+		-- The window of the first thread (the others' start within
+		-- milliseconds of it); the responses of all within theirs.
+		if ticks == 0 and t:get("busy1") >= 0 then
+			ticks = t:get("busy1") - t:get("busy0")
+			cwin = t:get("window")
+		end
+		cn = cn + t:get("inwin")
 		local to, tb = t:get("ok"), t:get("bad")
 		local tf, tl = t:get("first"), t:get("last")
 		s = s + t:get("sent")
@@ -116,8 +152,9 @@ function done(summary, latency, requests)
 	local e = summary.errors
 	io.write(string.format("wrkresult sent=%d completed=%d ok=%d bad=%d " ..
 	    "wrapped=%d exhausted=%d seconds=%.3f rps=%.1f p50_us=%d p99_us=%d " ..
-	    "max_us=%d errors=%d\n", s, summary.requests, o, b, w, x, secs,
+	    "max_us=%d errors=%d cpu_ticks=%d cpu_window=%.3f " ..
+	    "cpu_responses=%d\n", s, summary.requests, o, b, w, x, secs,
 	    rps,
 	    latency:percentile(50), latency:percentile(99), latency.max,
-	    e.connect + e.read + e.write + e.timeout))
+	    e.connect + e.read + e.write + e.timeout, ticks, cwin, cn))
 end

@@ -18,10 +18,15 @@ enum resource {
 };
 #define RES__EVENTS	RES_QUARANTINE	/* resources that hold events */
 
+/* The longest name event_classify_text() reads itself. */
+#define EVENT_NAME_MAX	128
+
 struct event_class {
 	enum resource	 res;
 	const char	*name;	/* the row's "event": borrowed from the
-				   object or static; NULL when absent */
+				   object, namebuf or static; NULL when
+				   absent */
+	char		 namebuf[EVENT_NAME_MAX + 1];
 };
 
 /* The folder name of res ("kyc", ..., "quarantine"). */
@@ -38,5 +43,17 @@ int	event_resource_parse(const char *name, enum resource *res);
  * else "eventType"; a non-string name counts as absent.
  */
 void	event_classify(struct json_object *ev, struct event_class *out);
+
+/*
+ * The same from the event's text, len bytes that jsonv_members() took as
+ * one JSON value, without building an object.  Returns 1 with *out as
+ * event_classify() would set it from json-c's object of that text (the
+ * last of a key given twice, as json-c keeps); 0 when the text is no
+ * object, or of a shape this does not read (a top-level key holding a
+ * backslash, a name holding one or longer than EVENT_NAME_MAX): classify
+ * json-c's object then.  *out must stay where it is while name is used.
+ */
+int	event_classify_text(const unsigned char *buf, size_t len,
+	    struct event_class *out);
 
 #endif

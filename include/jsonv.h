@@ -26,4 +26,22 @@ int	jsonv_valid(const unsigned char *s, size_t len, int depth_max);
 int	jsonv_members(const unsigned char *s, size_t len, int depth_max,
 	    size_t *members);
 
+/*
+ * Read the members of an object jsonv_members() took from s (len bytes)
+ * when every member is a string without a backslash and there are at
+ * most max_members: json-c keeps such strings' bytes as they are, and two
+ * such keys are the same key exactly when their bytes are.  For each of
+ * the n keys, v[i] points at its value's bytes in s (not NUL-terminated)
+ * and vl[i] is their length.  Returns 1 when every key is there and none
+ * is given twice; -1 when the object is of that shape but a key is given
+ * twice or one of the n is missing (what json-c's object of it and a
+ * refusal of duplicates would say); 0 when s is of another shape (ask
+ * json-c).
+ */
+#define JSONV_STRINGS_MAX	16	/* the most members it reads */
+
+int	jsonv_strings(const unsigned char *s, size_t len,
+	    const char *const *keys, size_t n, size_t max_members,
+	    const char **v, size_t *vl);
+
 #endif

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* jsonv: a validating scanner for RFC 8259 JSON; it builds nothing. */
+#include <string.h>
+
 #include "jsonv.h"
 
 struct jsonv {
@@ -248,4 +250,72 @@ jsonv_members(const unsigned char *s, size_t len, int depth_max,
 	if (members != NULL)
 		*members = j.members;
 	return ok;
+}
+
+static int
+jsonv_is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Only the boundaries are looked for: jsonv_members() read the grammar. */
+int
+jsonv_strings(const unsigned char *s, size_t len, const char *const *keys,
+    size_t n, size_t max_members, const char **v, size_t *vl)
+{
+	const unsigned char	*p = s, *q, *end = s + len, *k[JSONV_STRINGS_MAX];
+	size_t			 kl[JSONV_STRINGS_MAX], m = 0, i, j;
+
+	if (max_members > JSONV_STRINGS_MAX)
+		max_members = JSONV_STRINGS_MAX;
+	for (i = 0; i < n; i++)
+		v[i] = NULL;
+	while (p < end && jsonv_is_ws(*p))
+		p++;
+	if (p == end || *p++ != '{')
+		return 0;
+	for (;;) {
+		while (p < end && jsonv_is_ws(*p))
+			p++;
+		if (p < end && *p == ',')
+			p++;
+		while (p < end && jsonv_is_ws(*p))
+			p++;
+		if (p == end || *p == '}')
+			break;
+		if (m == max_members || *p++ != '"')
+			return 0;
+		for (q = p; q < end && *q != '"'; q++)
+			if (*q == '\\')
+				return 0;
+		if (q == end)
+			return 0;
+		k[m] = p;
+		kl[m] = (size_t)(q - p);
+		/* The ':', and the value: a string, or ask json-c. */
+		for (p = q + 1; p < end && *p != '"'; p++)
+			if (*p != ':' && !jsonv_is_ws(*p))
+				return 0;
+		for (q = ++p; q < end && *q != '"'; q++)
+			if (*q == '\\')
+				return 0;
+		if (q == end)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (kl[m] == strlen(keys[i]) &&
+			    memcmp(k[m], keys[i], kl[m]) == 0) {
+				v[i] = (const char *)p;
+				vl[i] = (size_t)(q - p);
+			}
+		m++;
+		p = q + 1;
+	}
+	for (i = 0; i < m; i++)
+		for (j = i + 1; j < m; j++)
+			if (kl[i] == kl[j] && memcmp(k[i], k[j], kl[i]) == 0)
+				return -1;
+	for (i = 0; i < n; i++)
+		if (v[i] == NULL)
+			return -1;
+	return 1;
 }

@@ -20,6 +20,11 @@
 #include "util.h"
 
 /* The envelope's iv, data and tag, decoded. */
+/* The most members an envelope is read without json-c (jsonv_strings). */
+#define REQ_PLAIN_MEMBERS	8
+
+static const char *const envelope_keys[3] = { "iv", "data", "tag" };
+
 struct envelope {
 	unsigned char	 iv[AEAD_IV_MAX];
 	size_t		 ivlen;
@@ -33,8 +38,9 @@ static int	 req_check_method(const struct req_in *);
 static int	 req_check_type(const char *);
 static int	 req_check_time(const struct req_ctx *, const struct profile *,
 		    const char *);
-static struct json_object *req_parse(const unsigned char *, size_t, int,
-		    int);
+static int	 req_json_ok(const unsigned char *, size_t, size_t *);
+static struct json_object *req_parse_checked(const unsigned char *, size_t,
+		    int, int, size_t);
 static void	 req_log_event(const char *, char *, size_t);
 static int	 req_envelope(struct req_ctx *, const struct req_in *,
 		    struct envelope *);
@@ -42,9 +48,11 @@ static int	 req_decrypt(struct profile_keys *, const struct envelope *,
 		    unsigned char *);
 static void	 req_quarantine(struct spool *, const struct profile *,
 		    const struct req_in *, struct req_out *);
+static int	 req_event(const unsigned char *, size_t, struct event_class *,
+		    struct json_object **);
 static void	 req_spool(struct req_ctx *, struct spool *,
 		    const struct profile *, const struct req_in *,
-		    struct json_object *, const unsigned char *, size_t,
+		    const struct event_class *, const unsigned char *, size_t,
 		    struct req_out *);
 
 int
@@ -279,24 +287,32 @@ req_check_time(const struct req_ctx *ctx, const struct profile *p,
 }
 
 /*
- * Parse len bytes of JSON strictly, with bounded depth; only an object
- * (and trailing white space) is accepted.  With unique, an object with a
- * key given twice is refused too (json-c would keep the last one: a
- * parser differential).
+ * Whether len bytes could be a JSON text we parse: not empty, no NUL, one
+ * RFC 8259 value (json-c's strict mode still takes NaN, 'x' and raw
+ * tabs).  *members as jsonv_members() has it.
+ */
+static int
+req_json_ok(const unsigned char *buf, size_t len, size_t *members)
+{
+	return len > 0 && len <= INT32_MAX && memchr(buf, '\0', len) == NULL &&
+	    jsonv_members(buf, len, REQ_DEPTH_MAX, members);
+}
+
+/*
+ * Parse len bytes of JSON, which req_json_ok() took (with its member
+ * count), strictly, with bounded depth; only an object (and trailing white
+ * space) is accepted.  With unique, an object with a key given twice is
+ * refused too (json-c would keep the last one: a parser differential).
  */
 static struct json_object *
-req_parse(const unsigned char *buf, size_t len, int utf8, int unique)
+req_parse_checked(const unsigned char *buf, size_t len, int utf8, int unique,
+    size_t members)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj;
-	size_t			 end, members;
+	size_t			 end;
 	int			 flags = JSON_TOKENER_STRICT;
 
-	if (len == 0 || len > INT32_MAX || memchr(buf, '\0', len) != NULL)
-		return NULL;
-	/* json-c's strict mode still takes NaN, 'x' and raw tabs. */
-	if (!jsonv_members(buf, len, REQ_DEPTH_MAX, &members))
-		return NULL;
 	if ((tok = json_tokener_new_ex(REQ_DEPTH_MAX)) == NULL)
 		return NULL;
 	if (utf8)
@@ -321,18 +337,34 @@ static int
 req_envelope(struct req_ctx *ctx, const struct req_in *in,
     struct envelope *env)
 {
-	struct json_object	*o;
-	const char		*iv, *data, *tag;
-	size_t			 ivl, datal, tagl, taglen;
+	struct json_object	*o = NULL;
+	const char		*v[3], *iv, *data, *tag;
+	size_t			 vl[3], ivl, datal, tagl, taglen, members;
 	unsigned char		 tagbuf[B64_DECODED_MAX(64)];
 	int			 rc = -1;
 
-	if ((o = req_parse(in->body, in->bodylen, 0, 1)) == NULL)
+	if (!req_json_ok(in->body, in->bodylen, &members))
 		return -1;
-	if ((iv = util_json_string(o, "iv", &ivl)) == NULL ||
-	    (data = util_json_string(o, "data", &datal)) == NULL ||
-	    (tag = util_json_string(o, "tag", &tagl)) == NULL)
-		goto done;
+	/* Plain strings as the provider sends them: no json-c needed. */
+	switch (jsonv_strings(in->body, in->bodylen, envelope_keys, 3,
+	    REQ_PLAIN_MEMBERS, v, vl)) {
+	case 1:
+		iv = v[0], ivl = vl[0];
+		data = v[1], datal = vl[1];
+		tag = v[2], tagl = vl[2];
+		break;
+	case 0:
+		if ((o = req_parse_checked(in->body, in->bodylen, 0, 1,
+		    members)) == NULL)
+			return -1;
+		if ((iv = util_json_string(o, "iv", &ivl)) == NULL ||
+		    (data = util_json_string(o, "data", &datal)) == NULL ||
+		    (tag = util_json_string(o, "tag", &tagl)) == NULL)
+			goto done;
+		break;
+	default:
+		return -1;
+	}
 	if (ivl > B64_ENCODED_LEN(AEAD_IV_MAX) || tagl > 64 ||
 	    datal > B64_ENCODED_LEN(ctx->scratch))
 		goto done;
@@ -454,33 +486,54 @@ req_quarantine(struct spool *sp, const struct profile *p,
 	out->duplicate = st == SPOOL_DUPLICATE;
 }
 
+/*
+ * The decrypted event's class, if it is a JSON object we take: 0, with
+ * *ev the object json-c made of it (NULL when its text sufficed) to be
+ * put once ec is no longer used; or -1.
+ */
+static int
+req_event(const unsigned char *plain, size_t len, struct event_class *ec,
+    struct json_object **ev)
+{
+	size_t	members;
+
+	*ev = NULL;
+	if (!req_json_ok(plain, len, &members))
+		return -1;
+	/* jsonv's objects json-c takes (fuzz/jsonv_fuzz.c checks it). */
+	if (event_classify_text(plain, len, ec) == 1)
+		return 0;
+	if ((*ev = req_parse_checked(plain, len, 1, 0, members)) == NULL)
+		return -1;
+	event_classify(*ev, ec);
+	return 0;
+}
+
 static void
 req_spool(struct req_ctx *ctx, struct spool *sp, const struct profile *p,
-    const struct req_in *in, struct json_object *ev,
+    const struct req_in *in, const struct event_class *ec,
     const unsigned char *plain, size_t plainlen, struct req_out *out)
 {
-	struct event_class	 ec;
 	struct row_meta		 m;
 	enum resource		 want;
 	char			 loc[REQ_LOCATION_MAX], name[SPOOL_NAME_MAX];
 	size_t			 len;
 	enum spool_status	 st = SPOOL_FAILED;
 
-	event_classify(ev, &ec);
-	out->res = ec.res;
+	out->res = ec->res;
 	out->has_res = 1;
-	req_log_event(ec.name, out->event, sizeof(out->event));
+	req_log_event(ec->name, out->event, sizeof(out->event));
 	if (in->resource != NULL && *in->resource != '\0' &&
 	    strcmp(in->resource, "any") != 0 &&
 	    (event_resource_parse(in->resource, &want) == -1 ||
-	    want != ec.res))
+	    want != ec->res))
 		out->misrouted = 1;	/* spooled all the same: logged */
 
 	row_id(plain, plainlen, out->id);
 	req_meta(p, in, loc, sizeof(loc), &m);
-	if ((len = row_event_line(ctx->row, ctx->rowcap, out->id, &ec, &m,
+	if ((len = row_event_line(ctx->row, ctx->rowcap, out->id, ec, &m,
 	    plain, plainlen)) > 0)
-		st = spool_put(sp, ec.res, out->id, ctx->row, len, name,
+		st = spool_put(sp, ec->res, out->id, ctx->row, len, name,
 		    out->detail, sizeof(out->detail));
 	OPENSSL_cleanse(ctx->row, len);
 	switch (st) {
@@ -518,11 +571,10 @@ req_seen(struct req_ctx *ctx, struct spool *sp, struct profile_keys *k,
 	if (req_envelope(ctx, in, &env) == -1 ||
 	    req_decrypt(k, &env, ctx->plain) == -1)
 		return 0;
-	if ((ev = req_parse(ctx->plain, env.ctlen, 1, 0)) != NULL) {
+	if (req_event(ctx->plain, env.ctlen, &ec, &ev) == 0) {
 		row_id(ctx->plain, env.ctlen, id);
 		if (spool_seen(sp, id) == 1) {
 			seen = 1;
-			event_classify(ev, &ec);
 			memcpy(out->id, id, sizeof(out->id));
 			out->res = ec.res;
 			out->has_res = 1;
@@ -628,6 +680,7 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
     struct req_out *out)
 {
 	struct envelope		 env;
+	struct event_class	 ec;
 	const struct profile	*p;
 	struct profile_keys		*k;
 	struct spool		*sp;
@@ -661,14 +714,15 @@ req_handle(struct req_ctx *ctx, const struct req_in *in,
 		req_quarantine(sp, p, in, out);
 		return;
 	}
-	if ((ev = req_parse(ctx->plain, env.ctlen, 1, 0)) == NULL) {
+	if (req_event(ctx->plain, env.ctlen, &ec, &ev) == -1) {
 		OPENSSL_cleanse(ctx->plain, env.ctlen);
 		req_fail(out, 422, "invalid_event");
 		req_quarantine(sp, p, in, out);
 		return;
 	}
-	req_spool(ctx, sp, p, in, ev, ctx->plain, env.ctlen, out);
+	req_spool(ctx, sp, p, in, &ec, ctx->plain, env.ctlen, out);
 	json_object_put(ev);
+	OPENSSL_cleanse(ec.namebuf, sizeof(ec.namebuf));
 	OPENSSL_cleanse(ctx->plain, env.ctlen);
 }
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "b64.h"
@@ -15,12 +16,28 @@
 _Static_assert(ROW_ID_HEX_LEN == 2 * SHA256_DIGEST_LENGTH,
     "a row id is the hex of a SHA-256");
 
+/*
+ * SHA256() looks the digest up in OpenSSL's providers on every call; a
+ * process keeps the one it fetched and one context (each worker is one
+ * thread).  Without them (out of memory), SHA256() all the same.
+ */
 void
 row_id(const void *buf, size_t len, char id[ROW_ID_HEX_LEN + 1])
 {
-	unsigned char	md[SHA256_DIGEST_LENGTH];
+	static EVP_MD	*sha256;
+	static EVP_MD_CTX *ctx;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	unsigned int	 mdlen = 0;
 
-	SHA256(buf, len, md);
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
+	if (sha256 == NULL || ctx == NULL ||
+	    EVP_DigestInit_ex2(ctx, sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, buf, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != sizeof(md))
+		SHA256(buf, len, md);
 	util_hex_encode(md, sizeof(md), id);
 }
 

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /* event: every row of the SPEC section 3 table. */
+#include <stdio.h>
+#include <string.h>
+
 #include <json-c/json.h>
 
 #include "event.h"
 #include "tap.h"
 
+/* From json-c's object, and from the text (event_classify_text). */
 static void
 check(const char *json, const char *want_res, const char *want_event)
 {
@@ -19,12 +23,32 @@ check(const char *json, const char *want_res, const char *want_event)
 	is_str(ec.name, want_event, "%s -> event %s", json,
 	    want_event ? want_event : "null");
 	json_object_put(o);
+
+	memset(&ec, 0, sizeof(ec));
+	if (!ok(event_classify_text((const unsigned char *)json, strlen(json),
+	    &ec) == 1, "text: %s is read", json))
+		return;
+	is_str(event_resource_name(ec.res), want_res,
+	    "text: %s -> resource %s", json, want_res);
+	is_str(ec.name, want_event, "text: %s -> event %s", json,
+	    want_event ? want_event : "null");
+}
+
+/* Texts event_classify_text() leaves to json-c. */
+static void
+check_json_c(const char *json, const char *why)
+{
+	struct event_class	ec;
+
+	ok(event_classify_text((const unsigned char *)json, strlen(json),
+	    &ec) == 0, "text: json-c decides (%s)", why);
 }
 
 int
 main(void)
 {
-	enum resource	r;
+	struct event_class	ec;
+	enum resource		r;
 
 	check("{\"event\":\"process.kyc.completed\"}", "kyc",
 	    "process.kyc.completed");
@@ -68,6 +92,38 @@ main(void)
 	    "otp", "otp.failed");
 	check("{\"event\":\"PROCESS.KYC.COMPLETED\"}", "other",
 	    "PROCESS.KYC.COMPLETED");
+	/* A key given twice: json-c keeps the last. */
+	check("{\"event\":\"otp.failed\",\"event\":\"identity\"}", "kyc",
+	    "identity");
+	check("{\"event\":\"process.signature.completed\","
+	    "\"professionalId\":\"p\",\"professionalId\":null}",
+	    "signatures", "process.signature.user.completed");
+	check("{\"event\":\"process.signature.completed\","
+	    "\"professionalId\":[null]}", "signatures",
+	    "process.signature.professional.completed");
+	/* Only the top level counts; strings may hold anything. */
+	check(" {\"data\":{\"event\":\"identity\",\"s\":\"}]\\\"{[\"},"
+	    "\"list\":[{\"event\":\"otp.failed\"},1,-2.5e3,true,false,null],"
+	    "\"event\" : \"credential\" } ", "credentials", "credential");
+	check("{\"a\":\"x\\\\\",\"event\":\"otp.failed\"}", "otp",
+	    "otp.failed");
+	check("{}", "other", NULL);
+	check_json_c("{\"ev\\u0065nt\":\"identity\"}", "a key escaped");
+	check_json_c("{\"event\":\"ident\\u0069ty\"}", "a name escaped");
+	check_json_c("[1]", "not an object");
+	{
+		char	long_name[EVENT_NAME_MAX + 32];
+
+		snprintf(long_name, sizeof(long_name), "{\"event\":\"%0*d\"}",
+		    EVENT_NAME_MAX + 1, 7);
+		check_json_c(long_name, "a name too long to copy");
+		snprintf(long_name, sizeof(long_name), "{\"event\":\"%0*d\"}",
+		    EVENT_NAME_MAX, 7);
+		ok(event_classify_text((const unsigned char *)long_name,
+		    strlen(long_name), &ec) == 1 && ec.name != NULL &&
+		    strlen(ec.name) == EVENT_NAME_MAX,
+		    "text: a name of EVENT_NAME_MAX bytes is read whole");
+	}
 
 	ok(event_resource_parse("kyc", &r) == 0 && r == RES_KYC,
 	    "parse resource kyc");

@@ -30,6 +30,57 @@ static const char *const invalid[] = {
 	"\"\xc3\"", "\"\xe2\x82\"", "\"\xc3\xa9\xa9\"", "[\xc3\xa9]",
 };
 
+static const char *const env_keys[3] = { "iv", "data", "tag" };
+
+/* jsonv_strings(json) returns want; when 1, the three values are iv/d/t. */
+static void
+strings(const char *json, int want, const char *iv, const char *d,
+    const char *t)
+{
+	const char	*v[3], *w[3] = { iv, d, t };
+	size_t		 vl[3], i;
+	int		 r, same = 1;
+
+	r = jsonv_strings((const unsigned char *)json, strlen(json), env_keys,
+	    3, 8, v, vl);
+	if (!ok(r == want, "strings: %s -> %d (got %d)", json, want, r) ||
+	    r != 1)
+		return;
+	for (i = 0; i < 3; i++)
+		if (vl[i] != strlen(w[i]) || memcmp(v[i], w[i], vl[i]) != 0)
+			same = 0;
+	ok(same, "strings: %s: the values in place", json);
+}
+
+static void
+strings_cases(void)
+{
+	strings("{\"iv\":\"a\",\"data\":\"b/+=\",\"tag\":\"c\"}", 1,
+	    "a", "b/+=", "c");
+	strings(" {\t\"tag\" : \"c\" , \"x\":\"{\\u\",\"data\":\"\",\"iv\":\"a\"} ",
+	    0, NULL, NULL, NULL);	/* a backslash: json-c reads it */
+	strings("{\"tag\" : \"c\" , \"x\":\"{[:,\",\"data\":\"\",\"iv\":\"a\"}",
+	    1, "a", "", "c");
+	strings("{\"iv\":\"a\",\"iv\":\"a\",\"data\":\"b\",\"tag\":\"c\"}",
+	    -1, NULL, NULL, NULL);	/* a key twice */
+	strings("{\"iv\":\"a\",\"x\":\"1\",\"x\":\"2\",\"data\":\"b\","
+	    "\"tag\":\"c\"}", -1, NULL, NULL, NULL);
+	strings("{\"iv\":\"a\",\"data\":\"b\"}", -1, NULL, NULL, NULL);
+	strings("{}", -1, NULL, NULL, NULL);
+	strings("{\"iv\":\"a\",\"data\":\"b\",\"tag\":1}", 0, NULL, NULL,
+	    NULL);			/* not a string: json-c */
+	strings("{\"iv\":\"a\",\"data\":{\"tag\":\"c\"}}", 0, NULL, NULL,
+	    NULL);
+	strings("{\"i\\u0076\":\"a\",\"data\":\"b\",\"tag\":\"c\"}", 0,
+	    NULL, NULL, NULL);		/* a key escaped */
+	strings("[\"iv\"]", 0, NULL, NULL, NULL);
+	strings("{\"a\":\"\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\","
+	    "\"iv\":\"a\",\"data\":\"b\",\"tag\":\"c\"}", 1, "a", "b", "c");
+	strings("{\"a\":\"\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\","
+	    "\"f\":\"\",\"iv\":\"a\",\"data\":\"b\",\"tag\":\"c\"}", 0, NULL,
+	    NULL, NULL);		/* more than 8 members: json-c */
+}
+
 int
 main(void)
 {
@@ -66,5 +117,6 @@ main(void)
 		ok(jsonv_members((const unsigned char *)"[{\"a\":1}]", 9, 8,
 		    &m) && m == 0, "members: 0 when not an object");
 	}
+	strings_cases();
 	return tap_done();
 }

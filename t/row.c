@@ -81,7 +81,8 @@ test_location(void)
 static void
 test_event_line(void)
 {
-	struct event_class	 ec = { RES_KYC, "process.kyc.completed" };
+	struct event_class	 ec = { .res = RES_KYC,
+	    .name = "process.kyc.completed" };
 	struct row_meta		 m = meta("/webhook/kyc");
 	struct json_object	*o, *v;
 	const char		*plain = "\n { \"a\":\r\n1 }\t\n";
