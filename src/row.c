@@ -145,15 +145,80 @@ row_tail(struct json_object *o, const struct row_meta *m)
 	    row_string(m->delivery_ts));
 }
 
+/*
+ * Append s to buf (n bytes used of buflen) as a JSON string, escaped as
+ * json-c's serialiser escapes it with JSON_C_TO_STRING_NOSLASHESCAPE (so
+ * an event row reads as a quarantine row does), or null for NULL.
+ * Returns the bytes used, or 0 when it does not fit.
+ */
+static size_t
+row_put_string(char *buf, size_t buflen, size_t n, const char *s)
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		c;
+
+	if (n == 0)
+		return 0;	/* what came before did not fit */
+	if (s == NULL) {
+		if (buflen - n < 4)
+			return 0;
+		memcpy(buf + n, "null", 4);
+		return n + 4;
+	}
+	if (n == buflen)
+		return 0;
+	buf[n++] = '"';
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (buflen - n < 6)
+			return 0;
+		switch (c) {
+		case '\b': buf[n++] = '\\'; buf[n++] = 'b'; break;
+		case '\t': buf[n++] = '\\'; buf[n++] = 't'; break;
+		case '\n': buf[n++] = '\\'; buf[n++] = 'n'; break;
+		case '\f': buf[n++] = '\\'; buf[n++] = 'f'; break;
+		case '\r': buf[n++] = '\\'; buf[n++] = 'r'; break;
+		case '"': buf[n++] = '\\'; buf[n++] = '"'; break;
+		case '\\': buf[n++] = '\\'; buf[n++] = '\\'; break;
+		default:
+			if (c < 0x20) {
+				memcpy(buf + n, "\\u00", 4);
+				buf[n + 4] = hex[c >> 4];
+				buf[n + 5] = hex[c & 15];
+				n += 6;
+			} else
+				buf[n++] = (char)c;
+		}
+	}
+	if (n == buflen)
+		return 0;
+	buf[n++] = '"';
+	return n;
+}
+
+/* Append the len bytes of s; 0 when they do not fit. */
+static size_t
+row_put(char *buf, size_t buflen, size_t n, const char *s, size_t len)
+{
+	if (n == 0 || buflen - n < len)
+		return 0;
+	memcpy(buf + n, s, len);
+	return n + len;
+}
+
+#define ROW_PUT(s)	row_put(buf, buflen, n, s, sizeof(s) - 1)
+
+/*
+ * The event row: the fields of row_head() and row_tail() in their order,
+ * written straight into buf (the bytes json-c's serialiser makes of them:
+ * t/row.c compares), then the payload as it came.
+ */
 size_t
 row_event_line(char *buf, size_t buflen, const char *id,
     const struct event_class *ec, const struct row_meta *m,
     const unsigned char *plain, size_t plainlen)
 {
-	static const char	 key[] = ",\"payload\":";
-	struct json_object	*o;
-	const char		*head;
-	size_t			 headlen, n, i;
+	char	when[ROW_TIME_LEN + 1];
+	size_t	n, i;
 
 	/* The payload, trimmed: the object's first '{' to its last '}'. */
 	while (plainlen > 0 && strchr(" \t\r\n", plain[0]) != NULL) {
@@ -162,24 +227,27 @@ row_event_line(char *buf, size_t buflen, const char *id,
 	}
 	while (plainlen > 0 && strchr(" \t\r\n", plain[plainlen - 1]) != NULL)
 		plainlen--;
-	if ((o = row_head(id, m)) == NULL)
+	row_time(&m->received, when);
+	if (buflen < 7)
 		return 0;
-	json_object_object_add(o, "resource",
-	    json_object_new_string(event_resource_name(ec->res)));
-	json_object_object_add(o, "event", row_string(ec->name));
-	row_tail(o, m);
-	head = row_line(o, &headlen);
-	/* The head without its '}', the payload, then the '}'. */
-	if (head == NULL || headlen < 2 ||
-	    headlen - 1 + sizeof(key) - 1 + plainlen + 1 > buflen) {
-		json_object_put(o);
+	memcpy(buf, "{\"id\":", 6);
+	n = row_put_string(buf, buflen, 6, id);
+	n = ROW_PUT(",\"received_at\":");
+	n = row_put_string(buf, buflen, n, when);
+	n = ROW_PUT(",\"resource\":");
+	n = row_put_string(buf, buflen, n, event_resource_name(ec->res));
+	n = ROW_PUT(",\"event\":");
+	n = row_put_string(buf, buflen, n, ec->name);
+	n = ROW_PUT(",\"profile\":");
+	n = row_put_string(buf, buflen, n, m->profile);
+	n = ROW_PUT(",\"location\":");
+	n = row_put_string(buf, buflen, n, m->location);
+	n = ROW_PUT(",\"delivery_timestamp\":");
+	n = row_put_string(buf, buflen, n, m->delivery_ts);
+	n = ROW_PUT(",\"payload\":");
+	/* The payload, line breaks as spaces (a row is one line), and '}'. */
+	if (n == 0 || buflen - n < plainlen + 1)
 		return 0;
-	}
-	n = headlen - 1;
-	memcpy(buf, head, n);
-	json_object_put(o);
-	memcpy(buf + n, key, sizeof(key) - 1);
-	n += sizeof(key) - 1;
 	for (i = 0; i < plainlen; i++)
 		buf[n + i] = plain[i] == '\n' || plain[i] == '\r' ? ' ' :
 		    (char)plain[i];

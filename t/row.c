@@ -112,6 +112,68 @@ test_event_line(void)
 	    plain, strlen(plain)), n, "exactly enough (no NUL): the line");
 }
 
+/*
+ * The event line's head against json-c's serialiser (what made it
+ * before): the same bytes for every byte value in every string field,
+ * and for absent fields.
+ */
+static void
+test_event_line_as_json_c(void)
+{
+	struct event_class	 ec = { .res = RES_SIGNATURES };
+	struct row_meta		 m = meta("/webhook/x");
+	struct json_object	*o;
+	const char		*want;
+	char			 buf[4096], id[ROW_ID_HEX_LEN + 1], when[64];
+	char			 s[300], exp[4096];
+	size_t			 n, i, diffs = 0, cases = 0, wl;
+	int			 f;
+
+	row_id("y", 1, id);
+	row_time(&m.received, when);
+	for (i = 0; i < 255; i++)
+		s[i] = (char)(i + 1);	/* every byte but NUL */
+	s[255] = '\0';
+	for (f = 0; f < 5; f++) {
+		ec.name = f == 0 ? s : f == 4 ? NULL : "process.form.filled";
+		m.profile = f == 1 ? s : f == 4 ? NULL : "default";
+		m.location = f == 2 ? s : f == 4 ? NULL : "/webhook/x";
+		m.delivery_ts = f == 3 ? s : f == 4 ? NULL : "1764133376123";
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "received_at",
+		    json_object_new_string(when));
+		json_object_object_add(o, "resource",
+		    json_object_new_string("signatures"));
+		json_object_object_add(o, "event", ec.name ?
+		    json_object_new_string(ec.name) : NULL);
+		json_object_object_add(o, "profile", m.profile ?
+		    json_object_new_string(m.profile) : NULL);
+		json_object_object_add(o, "location", m.location ?
+		    json_object_new_string(m.location) : NULL);
+		json_object_object_add(o, "delivery_timestamp",
+		    m.delivery_ts ? json_object_new_string(m.delivery_ts) :
+		    NULL);
+		json_object_object_add(o, "payload", json_object_new_object());
+		want = json_object_to_json_string_length(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &wl);
+		snprintf(exp, sizeof(exp), "%s", want);
+		json_object_put(o);
+		n = row_event_line(buf, sizeof(buf), id, &ec, &m,
+		    (const unsigned char *)"{}", 2);
+		cases++;
+		if (n != wl || memcmp(buf, exp, n) != 0) {
+			diffs++;
+			buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
+			printf("# json-c: %s\n", exp);
+			printf("# ours:   %s\n", buf);
+		}
+	}
+	ok(diffs == 0, "event line: json-c's bytes, every byte value in each "
+	    "string, and nulls (%zu of %zu differ)", diffs, cases);
+}
+
 /* A quarantine row for body, as the responder makes it, parsed back. */
 static struct json_object *
 qrow(const char *body, int whole, const char *loc, size_t *len)
@@ -217,6 +279,7 @@ main(void)
 	test_id_time();
 	test_location();
 	test_event_line();
+	test_event_line_as_json_c();
 	test_quarantine();
 	test_parse();
 	return tap_done();
