@@ -19,12 +19,12 @@
 #include "spoolfmt.h"
 #include "util.h"
 
-/* The envelope's iv, data and tag, decoded. */
 /* The most members an envelope is read without json-c (jsonv_strings). */
 #define REQ_PLAIN_MEMBERS	8
 
 static const char *const envelope_keys[3] = { "iv", "data", "tag" };
 
+/* The envelope's iv, data and tag, decoded. */
 struct envelope {
 	unsigned char	 iv[AEAD_IV_MAX];
 	size_t		 ivlen;
