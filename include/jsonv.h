@@ -27,6 +27,28 @@ int	jsonv_members(const unsigned char *s, size_t len, int depth_max,
 	    size_t *members);
 
 /*
+ * The top-level members of an object jsonv_members() took, one after the
+ * other, without decoding: only the boundaries are looked for.
+ * jsonv_member_first() returns 0 when s is no object; then each
+ * jsonv_member_next() returns 1 with the next member (key: its bytes
+ * between the quotes; val: the value's bytes, quotes included for a
+ * string; key_esc and val_esc: whether they hold a backslash), or 0 past
+ * the last.
+ */
+struct jsonv_member {
+	const unsigned char	*key, *val;
+	size_t			 keylen, vallen;
+	int			 key_esc, val_esc;
+	const unsigned char	*p, *end;	/* where the next one starts */
+};
+
+int	jsonv_member_first(struct jsonv_member *m, const unsigned char *s,
+	    size_t len);
+int	jsonv_member_next(struct jsonv_member *m);
+/* Whether m's key, unescaped, is key. */
+int	jsonv_member_is(const struct jsonv_member *m, const char *key);
+
+/*
  * Read the members of an object jsonv_members() took from s (len bytes)
  * when every member is a string without a backslash and there are at
  * most max_members: json-c keeps such strings' bytes as they are, and two

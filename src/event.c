@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "event.h"
+#include "jsonv.h"
 #include "util.h"
 
 static const char *const resource_names[RES__COUNT] = {
@@ -109,59 +110,6 @@ event_classify(struct json_object *ev, struct event_class *out)
 	    &pro) && pro != NULL);
 }
 
-/*
- * Reading text jsonv_members() took: only the boundaries of values are
- * looked for, and end bounds every step all the same.
- */
-static const unsigned char *
-event_ws(const unsigned char *p, const unsigned char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-	    *p == '\n'))
-		p++;
-	return p;
-}
-
-/* p at a string's '"': past its closing '"'; *esc if it holds a '\\'. */
-static const unsigned char *
-event_skip_string(const unsigned char *p, const unsigned char *end, int *esc)
-{
-	for (p++; p < end && *p != '"'; p++)
-		if (*p == '\\') {
-			*esc = 1;
-			p++;
-		}
-	return p < end ? p + 1 : end;
-}
-
-/* p at a value: past it. */
-static const unsigned char *
-event_skip_value(const unsigned char *p, const unsigned char *end, int *esc)
-{
-	size_t	depth = 0;
-	int	ignored;
-
-	if (p < end && *p == '"')
-		return event_skip_string(p, end, esc);
-	if (p < end && (*p == '{' || *p == '[')) {
-		while (p < end) {
-			if (*p == '"') {
-				p = event_skip_string(p, end, &ignored);
-				continue;
-			}
-			if (*p == '{' || *p == '[')
-				depth++;
-			else if ((*p == '}' || *p == ']') && --depth == 0)
-				return p + 1;
-			p++;
-		}
-		return end;
-	}
-	while (p < end && strchr(",}] \t\r\n", *p) == NULL)
-		p++;	/* a number, true, false, null */
-	return p;
-}
-
 int
 event_classify_text(const unsigned char *buf, size_t len,
     struct event_class *out)
@@ -169,54 +117,36 @@ event_classify_text(const unsigned char *buf, size_t len,
 	static const char *const keys[3] = {
 		"event", "eventType", "professionalId"
 	};
-	const unsigned char	*p, *end = buf + len, *k, *v;
-	const unsigned char	*val[3] = { NULL, NULL, NULL };
-	size_t			 vlen[3] = { 0, 0, 0 }, klen, i;
-	int			 esc, vesc[3] = { 0, 0, 0 };
+	struct jsonv_member	 m, val[3];
+	int			 has[3] = { 0, 0, 0 };
+	size_t			 i, n;
 
 	out->res = RES_OTHER;
 	out->name = NULL;
-	p = event_ws(buf, end);
-	if (p == end || *p++ != '{')
+	if (!jsonv_member_first(&m, buf, len))
 		return 0;
-	for (;;) {
-		p = event_ws(p, end);
-		if (p < end && *p == ',')
-			p = event_ws(p + 1, end);
-		if (p == end || *p != '"')
-			break;		/* its '}' */
-		esc = 0;
-		k = p + 1;
-		p = event_skip_string(p, end, &esc);
-		if (esc)
+	while (jsonv_member_next(&m)) {
+		if (m.key_esc)
 			return 0;	/* json-c decodes keys */
-		klen = (size_t)(p - 1 - k);
-		p = event_ws(p, end);
-		if (p < end && *p == ':')
-			p++;
-		v = p = event_ws(p, end);
-		esc = 0;
-		p = event_skip_value(p, end, &esc);
 		for (i = 0; i < 3; i++)
-			if (klen == strlen(keys[i]) &&
-			    memcmp(k, keys[i], klen) == 0) {
-				val[i] = v;	/* the last one counts */
-				vlen[i] = (size_t)(p - v);
-				vesc[i] = esc;
+			if (jsonv_member_is(&m, keys[i])) {
+				val[i] = m;	/* the last one counts */
+				has[i] = 1;
 			}
 	}
 	/* The name: "event" if a string, else "eventType" if a string. */
 	for (i = 0; i < 2; i++) {
-		if (val[i] == NULL || *val[i] != '"')
+		if (!has[i] || *val[i].val != '"')
 			continue;
-		if (vesc[i] || vlen[i] < 2 || vlen[i] - 2 > EVENT_NAME_MAX)
+		n = val[i].vallen;
+		if (val[i].val_esc || n < 2 || n - 2 > EVENT_NAME_MAX)
 			return 0;
-		memcpy(out->namebuf, val[i] + 1, vlen[i] - 2);
-		out->namebuf[vlen[i] - 2] = '\0';
+		memcpy(out->namebuf, val[i].val + 1, n - 2);
+		out->namebuf[n - 2] = '\0';
 		out->name = out->namebuf;
 		break;
 	}
 	if (out->name != NULL)
-		event_resolve(out, val[2] != NULL && *val[2] != 'n');
+		event_resolve(out, has[2] && *val[2].val != 'n');
 	return 1;
 }

@@ -252,67 +252,130 @@ jsonv_members(const unsigned char *s, size_t len, int depth_max,
 	return ok;
 }
 
-static int
-jsonv_is_ws(unsigned char c)
+/*
+ * Reading text jsonv_members() took: only the boundaries of values are
+ * looked for, and end bounds every step all the same.
+ */
+static const unsigned char *
+jsonv_skip_ws(const unsigned char *p, const unsigned char *end)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
+		p++;
+	return p;
 }
 
-/* Only the boundaries are looked for: jsonv_members() read the grammar. */
+/* p at a string's '"': past its closing '"'; *esc if it holds a '\\'. */
+static const unsigned char *
+jsonv_skip_string(const unsigned char *p, const unsigned char *end,
+    int *esc)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\') {
+			*esc = 1;
+			p++;
+		}
+	return p < end ? p + 1 : end;
+}
+
+/* p at a value: past it; *esc if it is a string holding a '\\'. */
+static const unsigned char *
+jsonv_skip_value(const unsigned char *p, const unsigned char *end, int *esc)
+{
+	size_t	depth = 0;
+	int	ignored;
+
+	if (p < end && *p == '"')
+		return jsonv_skip_string(p, end, esc);
+	if (p < end && (*p == '{' || *p == '[')) {
+		while (p < end) {
+			if (*p == '"') {
+				p = jsonv_skip_string(p, end, &ignored);
+				continue;
+			}
+			if (*p == '{' || *p == '[')
+				depth++;
+			else if ((*p == '}' || *p == ']') && --depth == 0)
+				return p + 1;
+			p++;
+		}
+		return end;
+	}
+	while (p < end && strchr(",}] \t\r\n", *p) == NULL)
+		p++;	/* a number, true, false, null */
+	return p;
+}
+
+int
+jsonv_member_first(struct jsonv_member *m, const unsigned char *s,
+    size_t len)
+{
+	m->p = jsonv_skip_ws(s, s + len);
+	m->end = s + len;
+	if (m->p == m->end || *m->p != '{')
+		return 0;
+	m->p++;
+	return 1;
+}
+
+int
+jsonv_member_next(struct jsonv_member *m)
+{
+	const unsigned char	*p = jsonv_skip_ws(m->p, m->end);
+
+	if (p < m->end && *p == ',')
+		p = jsonv_skip_ws(p + 1, m->end);
+	if (p == m->end || *p != '"')
+		return 0;		/* its '}' */
+	m->key_esc = m->val_esc = 0;
+	m->key = p + 1;
+	p = jsonv_skip_string(p, m->end, &m->key_esc);
+	m->keylen = (size_t)(p - 1 - m->key);
+	p = jsonv_skip_ws(p, m->end);
+	if (p < m->end && *p == ':')
+		p++;
+	m->val = p = jsonv_skip_ws(p, m->end);
+	m->p = jsonv_skip_value(p, m->end, &m->val_esc);
+	m->vallen = (size_t)(m->p - m->val);
+	return 1;
+}
+
+int
+jsonv_member_is(const struct jsonv_member *m, const char *key)
+{
+	return !m->key_esc && m->keylen == strlen(key) &&
+	    memcmp(m->key, key, m->keylen) == 0;
+}
+
 int
 jsonv_strings(const unsigned char *s, size_t len, const char *const *keys,
     size_t n, size_t max_members, const char **v, size_t *vl)
 {
-	const unsigned char	*p = s, *q, *end = s + len, *k[JSONV_STRINGS_MAX];
-	size_t			 kl[JSONV_STRINGS_MAX], m = 0, i, j;
+	struct jsonv_member	 mb, seen[JSONV_STRINGS_MAX];
+	size_t			 m = 0, i, j;
 
 	if (max_members > JSONV_STRINGS_MAX)
 		max_members = JSONV_STRINGS_MAX;
 	for (i = 0; i < n; i++)
 		v[i] = NULL;
-	while (p < end && jsonv_is_ws(*p))
-		p++;
-	if (p == end || *p++ != '{')
+	if (!jsonv_member_first(&mb, s, len))
 		return 0;
-	for (;;) {
-		while (p < end && jsonv_is_ws(*p))
-			p++;
-		if (p < end && *p == ',')
-			p++;
-		while (p < end && jsonv_is_ws(*p))
-			p++;
-		if (p == end || *p == '}')
-			break;
-		if (m == max_members || *p++ != '"')
-			return 0;
-		for (q = p; q < end && *q != '"'; q++)
-			if (*q == '\\')
-				return 0;
-		if (q == end)
-			return 0;
-		k[m] = p;
-		kl[m] = (size_t)(q - p);
-		/* The ':', and the value: a string, or ask json-c. */
-		for (p = q + 1; p < end && *p != '"'; p++)
-			if (*p != ':' && !jsonv_is_ws(*p))
-				return 0;
-		for (q = ++p; q < end && *q != '"'; q++)
-			if (*q == '\\')
-				return 0;
-		if (q == end)
+	while (jsonv_member_next(&mb)) {
+		/* A plain string, or ask json-c. */
+		if (m == max_members || mb.key_esc || mb.val_esc ||
+		    mb.vallen < 2 || *mb.val != '"')
 			return 0;
 		for (i = 0; i < n; i++)
-			if (kl[m] == strlen(keys[i]) &&
-			    memcmp(k[m], keys[i], kl[m]) == 0) {
-				v[i] = (const char *)p;
-				vl[i] = (size_t)(q - p);
+			if (jsonv_member_is(&mb, keys[i])) {
+				v[i] = (const char *)mb.val + 1;
+				vl[i] = mb.vallen - 2;
 			}
-		m++;
-		p = q + 1;
+		seen[m++] = mb;
 	}
 	for (i = 0; i < m; i++)
 		for (j = i + 1; j < m; j++)
-			if (kl[i] == kl[j] && memcmp(k[i], k[j], kl[i]) == 0)
+			if (seen[i].keylen == seen[j].keylen &&
+			    memcmp(seen[i].key, seen[j].key, seen[i].keylen) == 0)
 				return -1;
 	for (i = 0; i < n; i++)
 		if (v[i] == NULL)
