@@ -11,8 +11,9 @@
  * what each of its choices costs on this disk, without the rest of the
  * responder:
  *	shared	create in DIR/tmp/, write, fsync it and DIR/tmp/, symlink
- *		DIR/ids/XX/KEY, rename into DIR/new/, fsync DIR/ids/XX and
- *		DIR/new/ (every thread's rows in one tmp/)
+ *		DIR/ids/XX/KEY, rename into DIR/new/, fsync DIR/new/ (every
+ *		thread's rows in one tmp/; each thread its own fsync of new/,
+ *		where the responder's workers share theirs)
  *	own	the same, each thread writing in its own DIR/tmp/TT/ (as each
  *		writer process does in tmp/<pp>/)
  *
@@ -77,8 +78,7 @@ put_spool(int dirfd, const char *name, unsigned key)
 	snprintf(rec, sizeof(rec), "%s.rec", name);
 	snprintf(target, sizeof(target), "new/%s", name);
 	if (fsync(dirfd) == -1 || symlinkat(target, ids, rec) == -1 ||
-	    renameat(dirfd, name, newfd, name) == -1 || fsync(ids) == -1 ||
-	    fsync(newfd) == -1)
+	    renameat(dirfd, name, newfd, name) == -1 || fsync(newfd) == -1)
 		return -1;
 	return 0;
 }

@@ -17,23 +17,29 @@
  *   2  symlinkat("<resource>/NAME", .ids/xx/KEY)  the record; EEXIST: a
  *      duplicate (below)
  *   3  rename tmp/PP/NAME -> new/NAME  the row published
- *   B2 fsync(.ids/xx), fsync(new/)   back to back (either order would
- *      do for the argument)
+ *   B2 fsync(new/), a group fsync: one fsync of new/ begun after the
+ *      rename, by this process or any other (spool_gsync())
  *   4  drop the flock; answer 200
  *
- * Three directory operations a row (create, symlink, rename).  A record
- * holds no event content: it names its row, nothing else.  Each writer
- * process writes in its own tmp/PP/: an fsync of a directory every
- * worker creates files in keeps finding another worker's change to
- * commit, while the writer's own directory is clean once its row was
- * fsynced (bench/disklimit -m shared against -m own: 2-3x the rows a
- * second with 32 writers on ext4; bench/README.md).
- * The duplicate's wait finds a row's tmp/ entry from the pid in its name.
+ * Three fsyncs a row at most, one of them shared; three directory
+ * operations (create, symlink, rename).  A record holds no event content:
+ * it names its row, nothing else.  The record's directory is not synced
+ * before the 200: what a power loss takes of records, the next boot
+ * makes again from the rows (below), and a record is made durable before
+ * anything relies on it without its row in new/ -- a duplicate's answer,
+ * humanos-spool moving the row on.  Each writer process writes in its
+ * own tmp/PP/: an fsync of a directory every worker creates files in
+ * keeps finding another worker's change to commit, while the writer's
+ * own directory is clean once its row was fsynced (bench/disklimit -m
+ * shared against -m own: 2-3x the rows a second with 32 writers on
+ * ext4; bench/README.md).  The duplicate's wait finds a row's tmp/ entry
+ * from the pid in its name.
  *
  * What the argument assumes of the file system (and what the model test,
  * t/spool-model.c, replays): a file's data is durable once it was
  * fsynced; an entry made or removed in a directory is durable once that
- * directory was fsynced; a rename is atomic (after a crash the name is in
+ * directory was fsynced (by any process: an fsync begun after the change
+ * covers it -- what the group fsync of B2 relies on); a rename is atomic (after a crash the name is in
  * one of its two places) and durable once its target directory was
  * fsynced.  Anything not yet covered may be lost, independently of the
  * rest.  A process killed (not the machine) loses nothing already done.
@@ -49,12 +55,15 @@
  *      - the rename, not the record: a row in new/ without a record.
  *        spool_recover() makes its record again, at the first start of
  *        each boot (only a reboot loses what was not synced; the boot id
- *        is kept in .seq), before the retry, which is then a duplicate.
- *        humanos-spool does the same before it moves any row on (and
- *        syncs the record's directory), so a row in cur/ or failed/, or
- *        deleted, always left a durable record behind.
+ *        is kept in .seq), before this start answers any delivery: the
+ *        retry is then a duplicate.
  *      - both: as after B2.
- *   after B2: row and record are durable; the 200 is true.
+ *   after B2: the row is durable in new/ (the 200 is true); its record
+ *      may not be, and if a power loss takes it the boot's first start
+ *      makes it again, as above, before the retry.  Before a row leaves
+ *      new/, humanos-spool makes its record durable (so a row in cur/ or
+ *      failed/, or deleted, always left a durable record behind); before
+ *      a duplicate is answered, the record is made durable too (below).
  * So a record never survives without its row, an acknowledged row is
  * never lost, and a retry never makes a second row.
  *
@@ -108,12 +117,12 @@
 #define SPOOL_SEQ_FILE	SF_SEQ
 /*
  * SPOOL/.seq: what every process on the spool shares, mapped MAP_SHARED
- * and changed with atomic operations only (no lock, no system call):
- * the arrival sequence (row names), the bytes the quarantine holds
- * (counted at start, added to by every writer), and the responder's
- * answers counted per profile, status and error (kept across restarts;
- * read by humanos-spool stats).  A .seq of an older version (8 or 16
- * bytes) is extended with zeros.
+ * and changed with atomic operations only (no lock; a futex to wait
+ * on): the arrival sequence (row names), the bytes the quarantine holds
+ * (counted at start, added to by every writer), the responder's answers
+ * counted per profile, status and error (kept across restarts; read by
+ * humanos-spool stats), and the group fsyncs of new/.  A .seq of an
+ * older version (shorter) is extended with zeros.
  */
 #define SPOOL_SEQ_ARRIVAL 0
 #define SPOOL_SEQ_QBYTES 1
@@ -133,10 +142,26 @@ struct spool_counter {
 	uint64_t	count;
 };
 
+/*
+ * The group fsync of a resource's new/ (spool_gsync()): fsyncs of new/
+ * begun, numbered from 1 (tickets); the highest ticket whose fsync
+ * succeeded; the pid of the process that may fsync now (0: none); a
+ * count moved on at each fsync's end (the futex the others wait on).
+ */
+struct spool_gsync {
+	uint64_t	begun;
+	uint64_t	done;
+	uint32_t	leader;
+	uint32_t	wake;
+};
+#define SPOOL_GSYNC_SLOTS 8		/* >= RES__COUNT */
+#define SPOOL_GSYNC_WAIT_MS 100		/* a leader this slow may be dead */
+
 struct spool_shared {
 	uint64_t	word[8];	/* [SPOOL_SEQ_ARRIVAL], [..QBYTES],
 					   [..BOOT] */
 	struct spool_counter counter[SPOOL_COUNTERS];
+	struct spool_gsync gsync[SPOOL_GSYNC_SLOTS];	/* by resource */
 };
 #define SPOOL_SEQ_SIZE	sizeof(struct spool_shared)
 #define SPOOL_AWAIT_MS	2000	/* a duplicate waits this long at most for
@@ -240,6 +265,20 @@ void	spool_quarantine_add(struct spool *sp, size_t n);
  */
 void	spool_count(struct spool *sp, const char *profile, int status,
 	    const char *error);
+
+/*
+ * Group commit: make the directory fd durable for an entry changed in it
+ * before this call, by an fsync whose ticket (in g, which every process
+ * on the spool shares) was taken after the call began: another
+ * process's, or ours.  One process at a time leads (g->leader) and
+ * fsyncs; the others wait for it to end (a futex on g->wake) and mostly
+ * find their change covered then, or one of them leads next.  A leader
+ * slower than SPOOL_GSYNC_WAIT_MS (dead, perhaps) is replaced.  Safety
+ * rests on the tickets alone (taken before the fsync, marked done after
+ * it succeeded): two leaders at once only fsync twice.  0, or -1 (errno,
+ * from an fsync of ours).
+ */
+int	spool_gsync(struct spool_gsync *g, int fd);
 
 /*
  * Whether root is a spool we can write, as the user we run as (for

@@ -46,4 +46,13 @@ void	util_hex_encode(const void *buf, size_t len, char *hex);
 uint64_t util_now_usec(void);
 int64_t	util_now_ms(void);
 
+/*
+ * Wait (ms at most) while the 32-bit word at w, in memory that processes
+ * may share, still holds val; wake every waiter on w.  util_futex_wait:
+ * 0 once woken, -1 with errno (EAGAIN: w no longer held val; ETIMEDOUT;
+ * EINTR).
+ */
+int	util_futex_wait(uint32_t *w, uint32_t val, int ms);
+void	util_futex_wake(uint32_t *w);
+
 #endif

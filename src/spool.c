@@ -545,6 +545,63 @@ spool_await_record(struct spool *sp, enum resource res, const char *rec)
 	return spool_await_gone(sp, rec);
 }
 
+int
+spool_gsync(struct spool_gsync *g, int fd)
+{
+	uint64_t	seen, ticket, done;
+	uint32_t	me = (uint32_t)getpid(), who, w;
+	int		r, saved;
+
+	/* After the change, and before any ticket that is to cover it. */
+	seen = __atomic_load_n(&g->begun, __ATOMIC_SEQ_CST);
+	for (;;) {
+		if (__atomic_load_n(&g->done, __ATOMIC_SEQ_CST) > seen)
+			return 0;	/* another's fsync covered it */
+		w = __atomic_load_n(&g->wake, __ATOMIC_SEQ_CST);
+		who = 0;
+		if (__atomic_compare_exchange_n(&g->leader, &who, me, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+		if (__atomic_load_n(&g->done, __ATOMIC_SEQ_CST) > seen)
+			return 0;
+		/* Until the leader ends (wake moves on); one that takes
+		   this long may have died: take its place. */
+		if (util_futex_wait(&g->wake, w, SPOOL_GSYNC_WAIT_MS) == -1 &&
+		    errno == ETIMEDOUT &&
+		    __atomic_compare_exchange_n(&g->leader, &who, me, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+	}
+	ticket = __atomic_add_fetch(&g->begun, 1, __ATOMIC_SEQ_CST);
+	if ((r = fsync(fd)) == 0) {
+		done = __atomic_load_n(&g->done, __ATOMIC_SEQ_CST);
+		while (done < ticket && !__atomic_compare_exchange_n(&g->done,
+		    &done, ticket, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			;
+	}
+	saved = errno;
+	who = me;
+	(void)__atomic_compare_exchange_n(&g->leader, &who, 0, 0,
+	    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&g->wake, 1, __ATOMIC_SEQ_CST);
+	util_futex_wake(&g->wake);
+	errno = saved;
+	return r;
+}
+
+_Static_assert(RES__COUNT <= SPOOL_GSYNC_SLOTS,
+    "a group fsync slot for each resource");
+
+/* Barrier 2: new/ of res durable for the row just renamed into it. */
+static int
+spool_sync_new(struct spool *sp, enum resource res)
+{
+	if (sp->sync == SYNC_NONE)
+		return 0;
+	return spool_gsync(&((struct spool_shared *)sp->seq)->gsync[res],
+	    sp->newfd[res]);
+}
+
 /* Whether row begins {"id":"<id>" with sf_key_make(res, id) == key. */
 static int
 spool_row_carries(enum resource res, const char *key, const char *row,
@@ -621,18 +678,18 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 	if (renameat(tmpfd, name, newfd, name) == -1)
 		goto fail;
 	/*
-	 * Barrier 2: the record and the row's new/ entry, back to back.
-	 * Past the rename nothing is taken back (spool.h): a failure here
+	 * Barrier 2: the row's new/ entry (a group fsync).  Not the
+	 * record: a row in new/ whose record a power loss took has it made
+	 * again at the boot's first start, before any delivery is answered,
+	 * and humanos-spool syncs a row's record before it moves the row on
+	 * (spool.h).  Past the rename nothing is taken back: a failure here
 	 * answers 503 and leaves a whole row and its record, so that the
-	 * provider's retry is a duplicate once they are durable.  Not tmp/
-	 * again: should the removal there be lost, the next start finds
-	 * the row in both and drops the tmp/ name.
+	 * provider's retry is a duplicate.  Not tmp/ again: should the
+	 * removal there be lost, the next start finds the row in both and
+	 * drops the tmp/ name.
 	 */
-	step = "record sync";
-	if (spool_fsync_record(sp, rec) == -1)
-		goto late;
 	step = "publish sync";
-	if (spool_fsync(sp, newfd) == -1)
+	if (spool_sync_new(sp, res) == -1)
 		goto late;
 	close(rowfd);		/* the lock a duplicate may wait on */
 	return SPOOL_WRITTEN;

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* util: helpers shared by every module (see util.h). */
+#include <sys/syscall.h>
+
+#include <linux/futex.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -87,4 +92,23 @@ util_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Not FUTEX_PRIVATE_FLAG: the word may be in a mapping other processes
+   share (SPOOL/.seq). */
+int
+util_futex_wait(uint32_t *w, uint32_t val, int ms)
+{
+	struct timespec	to;
+
+	to.tv_sec = ms / 1000;
+	to.tv_nsec = (long)(ms % 1000) * 1000000L;
+	return syscall(SYS_futex, w, FUTEX_WAIT, val, &to, NULL, 0) == -1 ?
+	    -1 : 0;
+}
+
+void
+util_futex_wake(uint32_t *w)
+{
+	(void)syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }

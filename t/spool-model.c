@@ -39,6 +39,13 @@
  * then a second delivery of the event; C, a put whose m-th fsync fails
  * (EIO), or whose m-th renameat does; D, one put, then a consumer takes
  * the row (a record must outlive its row's stay in new/).
+ *
+ * E: the group fsync of barrier 2 (spool_gsync()), which the one-writer
+ * histories above never share: two writers A and B on one directory,
+ * steered through fsync and the wait for a leader (also wrapped; B in a
+ * thread), must skip B's fsync exactly when an fsync whose ticket was
+ * taken after B's change succeeded, and must not wait for ever on a
+ * leader that died.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -50,6 +57,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +156,7 @@ int	__real_renameat(int, const char *, int, const char *);
 int	__real_unlinkat(int, const char *, int);
 int	__real_mknodat(int, const char *, mode_t, dev_t);
 int	__real_mkdirat(int, const char *, mode_t);
+int	__real_util_futex_wait(uint32_t *, uint32_t, int);
 int	__wrap_openat(int, const char *, int, ...);
 ssize_t	__wrap_write(int, const void *, size_t);
 ssize_t	__wrap_writev(int, const struct iovec *, int);
@@ -157,6 +167,7 @@ int	__wrap_renameat(int, const char *, int, const char *);
 int	__wrap_unlinkat(int, const char *, int);
 int	__wrap_mknodat(int, const char *, mode_t, dev_t);
 int	__wrap_mkdirat(int, const char *, mode_t);
+int	__wrap_util_futex_wait(uint32_t *, uint32_t, int);
 
 static void	violation(struct tally *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -329,13 +340,69 @@ __wrap_write(int fd, const void *buf, size_t len)
 	return __wrap_writev(fd, &iov, 1);
 }
 
+/*
+ * Scenario E's steering: fsyncs of gs.fd[] are counted, and an fsync of
+ * gs.fail_fd fails (EIO); an fsync runs gs.during first.  A wait for the
+ * leader (util_futex_wait) says so in gs.waiting and returns only when
+ * the test posts gs.go: as woken, or as timed out if gs.timeout.
+ */
+static struct {
+	int		 on;
+	int		 fd[2];
+	int		 nfsync, nwait;
+	int		 fail_fd;
+	int		 timeout;
+	int		 waiting;
+	int		 stuck;		/* a wait nobody ended */
+	sem_t		 go;
+	void		(*during)(void);
+} gs;
+static struct spool_gsync gsv;
+
+int
+__wrap_util_futex_wait(uint32_t *w, uint32_t val, int ms)
+{
+	struct timespec	ts;
+
+	if (!gs.on)
+		return __real_util_futex_wait(w, val, ms);
+	gs.nwait++;
+	__atomic_store_n(&gs.waiting, 1, __ATOMIC_SEQ_CST);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	if (sem_timedwait(&gs.go, &ts) == -1) {
+		/* A second wait, for a leader that will never end. */
+		gs.stuck = 1;
+		__atomic_store_n(&gsv.leader, 0, __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	if (gs.timeout) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return 0;
+}
+
 int
 __wrap_fsync(int fd)
 {
 	struct stat	st;
 	char		rel[M_PATH];
 	int		ino;
+	void		(*f)(void) = gs.during;
 
+	if (gs.on && (fd == gs.fd[0] || fd == gs.fd[1])) {
+		gs.nfsync++;
+		if (f != NULL) {
+			gs.during = NULL;
+			f();
+		}
+		if (fd == gs.fail_fd) {
+			errno = EIO;
+			return -1;
+		}
+		return __real_fsync(fd);
+	}
 	if (!op_begin(fd, NULL, rel))
 		return __real_fsync(fd);
 	if (++lg->nfsync == lg->fail_fsync) {
@@ -940,8 +1007,9 @@ scenario_c(struct tally *t, int fsync_m, int rename_m)
 }
 
 /*
- * D: one put, then a consumer takes its row as humanos-spool does
- * (hs_finish(): renamed to cur/, cur/ and new/ fsynced).
+ * D: one put, then a consumer takes its row as humanos-spool does: its
+ * record made durable first (hs_record_settle(): .ids/xx fsynced), then
+ * hs_finish() (renamed to cur/, cur/ and new/ fsynced).
  */
 static void
 scenario_d(struct tally *t)
@@ -949,7 +1017,8 @@ scenario_d(struct tally *t)
 	struct run	r = { "D", -1 };
 	struct spool	sp;
 	char		name[SPOOL_NAME_MAX], cur[32];
-	int		curfd, newfd;
+	char		rpath[SPOOL_RECORD_MAX], sub[SF_SUB_LEN + 1];
+	int		curfd = -1, newfd, subfd = -1;
 
 	if (record_begin(&sp) == -1) {
 		violation(t, r.name, "%s", err);
@@ -964,17 +1033,119 @@ scenario_d(struct tally *t)
 	newfd = sp.newfd[RES_KYC];
 	snprintf(cur, sizeof(cur), "%s/%s", event_resource_name(RES_KYC),
 	    SF_CUR);
+	sf_record_path(key, rpath);
+	sf_record_sub(rpath, sub);
 	lg->on = 1;
-	if ((curfd = openat(sp.rootfd, cur, O_RDONLY | O_DIRECTORY |
+	if ((subfd = openat(sp.idsfd, sub, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || fsync(subfd) == -1 ||
+	    (curfd = openat(sp.rootfd, cur, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1 ||
 	    renameat(newfd, name, curfd, name) == -1 || fsync(curfd) == -1 ||
 	    fsync(newfd) == -1)
 		violation(t, r.name, "consumer: %s", strerror(errno));
 	lg->on = 0;
+	if (subfd != -1)
+		close(subfd);
 	if (curfd != -1)
 		close(curfd);
 	spool_close(&sp);
 	crash_all(t, &r);
+}
+
+/* Scenario E: writer A's group fsync, and B's, on one directory. */
+#define GS_OTHER	((uint32_t)1 << 30)	/* a leader not of this test */
+static int	gs_ra, gs_rb;
+static pthread_t gs_tid;
+static int	gs_started;
+
+static void *
+gs_thread_b(void *arg)
+{
+	(void)arg;
+	gs_rb = spool_gsync(&gsv, gs.fd[1]);
+	return NULL;
+}
+
+/* B, in a thread, up to its wait for the leader. */
+static void
+gs_start_b(void)
+{
+	gs.during = NULL;
+	if (pthread_create(&gs_tid, NULL, gs_thread_b, NULL) != 0)
+		return;
+	gs_started = 1;
+	while (!__atomic_load_n(&gs.waiting, __ATOMIC_SEQ_CST))
+		usleep(1000);
+}
+
+enum gs_order {
+	GS_B_FIRST,	/* B's change, then A's whole fsync while B waits */
+	GS_A_FIRST,	/* A's ticket, then B's change during A's fsync */
+	GS_DEAD		/* B waits for a leader that never ends */
+};
+
+/*
+ * One case of E; then the answers, the fsyncs made, the waits and the
+ * tickets must be as said (every case ends with its last fsync's
+ * ticket done).
+ */
+static void
+gs_case(const char *what, enum gs_order order, int a_fails, int want_ra,
+    int want_fsyncs)
+{
+	memset(&gsv, 0, sizeof(gsv));
+	gs.nfsync = gs.nwait = gs.stuck = gs.waiting = 0;
+	gs.fail_fd = a_fails ? gs.fd[0] : -1;
+	gs.timeout = order == GS_DEAD;
+	gs.during = NULL;
+	gs_ra = order == GS_DEAD ? 0 : 99;
+	gs_rb = 99;
+	gs_started = 0;
+	gs.on = 1;
+	if (order == GS_A_FIRST) {
+		gs.during = gs_start_b;
+		gs_ra = spool_gsync(&gsv, gs.fd[0]);
+	} else {
+		gsv.leader = GS_OTHER;
+		gs_start_b();
+		if (order == GS_B_FIRST) {
+			gsv.leader = 0;		/* that leader ends */
+			gs_ra = spool_gsync(&gsv, gs.fd[0]);
+		}
+	}
+	sem_post(&gs.go);
+	if (gs_started)
+		pthread_join(gs_tid, NULL);
+	gs.on = 0;
+	while (sem_trywait(&gs.go) == 0)
+		;
+	ok(gs_started && !gs.stuck && gs.nwait == 1 && gs_ra == want_ra &&
+	    gs_rb == 0 && gs.nfsync == want_fsyncs &&
+	    gsv.begun == (uint64_t)want_fsyncs &&
+	    gsv.done == (uint64_t)want_fsyncs && gsv.leader == 0,
+	    "E: %s: A %d, B %d, %d fsyncs, %d waits; tickets: %llu begun, "
+	    "%llu done", what, gs_ra, gs_rb, gs.nfsync, gs.nwait,
+	    (unsigned long long)gsv.begun, (unsigned long long)gsv.done);
+}
+
+static void
+scenario_e(void)
+{
+	if (!ok(sem_init(&gs.go, 0, 0) == 0 &&
+	    (gs.fd[0] = open(top, O_RDONLY | O_DIRECTORY)) != -1 &&
+	    (gs.fd[1] = open(top, O_RDONLY | O_DIRECTORY)) != -1,
+	    "E: two descriptors of one directory"))
+		return;
+	gs_case("B's change before A's ticket: A's fsync covers B",
+	    GS_B_FIRST, 0, 0, 1);
+	gs_case("B's change after A's ticket: B fsyncs", GS_A_FIRST, 0, 0,
+	    2);
+	gs_case("A's fsync fails: it covers nothing, B fsyncs", GS_B_FIRST,
+	    1, -1, 2);
+	gs_case("a leader that never ends: B takes its place", GS_DEAD, 0,
+	    0, 1);
+	close(gs.fd[0]);
+	close(gs.fd[1]);
 }
 
 static void
@@ -1063,6 +1234,7 @@ main(void)
 		scenario_c(&cr, 0, i);
 	if (n > 0) {
 		scenario_d(&d);
+		scenario_e();
 		tally_done(&a);
 		tally_done(&b);
 		tally_done(&cf);

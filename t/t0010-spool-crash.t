@@ -21,7 +21,7 @@ test_expect_success 'a clean run shows the steps of a write' '
 	grep -q "^written " out &&
 	base=$(awk "/writev\\(/ {exit} /fsync\\(/ {n++} END {print n+0}" trace) &&
 	echo "$base" >base &&
-	test "$(grep -c "fsync(" trace)" -eq $((base + 4)) &&
+	test "$(grep -c "fsync(" trace)" -eq $((base + 3)) &&
 	test "$(grep -c "symlinkat(" trace)" -eq 1 &&
 	test "$(grep -c "renameat(" trace)" -eq 1
 '
@@ -42,8 +42,7 @@ for point in \
 	"before-tmp-dir-fsync:fsync:$((base + 2))" \
 	"before-record:symlinkat:1" \
 	"before-publish:renameat:1" \
-	"before-record-fsync:fsync:$((base + 3))" \
-	"before-new-dir-fsync:fsync:$((base + 4))"
+	"before-new-dir-fsync:fsync:$((base + 3))"
 do
 	name=${point%%:*}; rest=${point#*:}; call=${rest%%:*}; when=${rest#*:}
 	test_expect_success "crash $name: no partial row, then exactly one row" "
