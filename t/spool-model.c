@@ -1070,11 +1070,15 @@ gs_thread_b(void *arg)
 static void
 gs_start_b(void)
 {
+	int	i;
+
 	gs.during = NULL;
 	if (pthread_create(&gs_tid, NULL, gs_thread_b, NULL) != 0)
 		return;
 	gs_started = 1;
-	while (!__atomic_load_n(&gs.waiting, __ATOMIC_SEQ_CST))
+	/* 2 s at most: a B that never waits fails its case (nwait). */
+	for (i = 0; i < 2000 &&
+	    !__atomic_load_n(&gs.waiting, __ATOMIC_SEQ_CST); i++)
 		usleep(1000);
 }
 
