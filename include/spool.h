@@ -270,15 +270,16 @@ void	spool_count(struct spool *sp, const char *profile, int status,
  * Group commit: make the directory fd durable for an entry changed in it
  * before this call, by an fsync whose ticket (in g, which every process
  * on the spool shares) was taken after the call began: another
- * process's, or ours.  One process at a time leads (g->leader) and
- * fsyncs; the others wait for it to end (a futex on g->wake) and mostly
- * find their change covered then, or one of them leads next.  A leader
+ * process's, or ours (me: the caller's pid).  One process at a time
+ * leads (g->leader = me) and fsyncs; the others wait for it to end (a
+ * futex on g->wake) and mostly find their change covered then, or one of
+ * them leads next.  A leader
  * slower than SPOOL_GSYNC_WAIT_MS (dead, perhaps) is replaced.  Safety
  * rests on the tickets alone (taken before the fsync, marked done after
  * it succeeded): two leaders at once only fsync twice.  0, or -1 (errno,
  * from an fsync of ours).
  */
-int	spool_gsync(struct spool_gsync *g, int fd);
+int	spool_gsync(struct spool_gsync *g, int fd, uint32_t me);
 
 /*
  * Whether root is a spool we can write, as the user we run as (for

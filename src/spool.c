@@ -546,10 +546,10 @@ spool_await_record(struct spool *sp, enum resource res, const char *rec)
 }
 
 int
-spool_gsync(struct spool_gsync *g, int fd)
+spool_gsync(struct spool_gsync *g, int fd, uint32_t me)
 {
 	uint64_t	seen, ticket, done;
-	uint32_t	me = (uint32_t)getpid(), who, w;
+	uint32_t	who, w;
 	int		r, saved;
 
 	/* After the change, and before any ticket that is to cover it. */
@@ -562,6 +562,7 @@ spool_gsync(struct spool_gsync *g, int fd)
 		if (__atomic_compare_exchange_n(&g->leader, &who, me, 0,
 		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			break;
+		/* A leader that ended since done was read, before w was. */
 		if (__atomic_load_n(&g->done, __ATOMIC_SEQ_CST) > seen)
 			return 0;
 		/* Until the leader ends (wake moves on); one that takes
@@ -598,8 +599,9 @@ spool_sync_new(struct spool *sp, enum resource res)
 {
 	if (sp->sync == SYNC_NONE)
 		return 0;
+	/* wtmp_pid: our pid, learnt by spool_wtmp() for this put. */
 	return spool_gsync(&((struct spool_shared *)sp->seq)->gsync[res],
-	    sp->newfd[res]);
+	    sp->newfd[res], (uint32_t)sp->wtmp_pid);
 }
 
 /* Whether row begins {"id":"<id>" with sf_key_make(res, id) == key. */

@@ -1062,7 +1062,7 @@ static void *
 gs_thread_b(void *arg)
 {
 	(void)arg;
-	gs_rb = spool_gsync(&gsv, gs.fd[1]);
+	gs_rb = spool_gsync(&gsv, gs.fd[1], (uint32_t)getpid());
 	return NULL;
 }
 
@@ -1108,13 +1108,13 @@ gs_case(const char *what, enum gs_order order, int a_fails, int want_ra,
 	gs.on = 1;
 	if (order == GS_A_FIRST) {
 		gs.during = gs_start_b;
-		gs_ra = spool_gsync(&gsv, gs.fd[0]);
+		gs_ra = spool_gsync(&gsv, gs.fd[0], (uint32_t)getpid());
 	} else {
 		gsv.leader = GS_OTHER;
 		gs_start_b();
 		if (order == GS_B_FIRST) {
 			gsv.leader = 0;		/* that leader ends */
-			gs_ra = spool_gsync(&gsv, gs.fd[0]);
+			gs_ra = spool_gsync(&gsv, gs.fd[0], (uint32_t)getpid());
 		}
 	}
 	sem_post(&gs.go);
