@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* jsonv: a validating scanner for RFC 8259 JSON; it builds nothing. */
+#include <stdint.h>
 #include <string.h>
 
 #include "jsonv.h"
@@ -13,6 +14,38 @@ struct jsonv {
 };
 
 static int	jsonv_value(struct jsonv *);
+
+/*
+ * Eight bytes at a time (SWAR): whether any byte of x is zero, is below
+ * n (n <= 0x80), or has its high bit set.  Each is exact for "some byte
+ * is", which is all it is asked (what it says of a byte after the first
+ * one found is not used).
+ */
+#define JSONV_ONES	0x0101010101010101ULL
+#define JSONV_HIGH	0x8080808080808080ULL
+#define JSONV_ZERO(x)	(((x) - JSONV_ONES) & ~(x) & JSONV_HIGH)
+#define JSONV_BELOW(x, n) (((x) - JSONV_ONES * (n)) & ~(x) & JSONV_HIGH)
+
+/*
+ * Past the bytes from p on that a string may hold as they are (0x20 to
+ * 0x7f, not '"', not '\\'), eight at a time; the rest, and the tail,
+ * is for the caller's byte loop.
+ */
+static const unsigned char *
+jsonv_plain(const unsigned char *p, const unsigned char *end, int ctl)
+{
+	uint64_t	x;
+
+	while (end - p >= 8) {
+		memcpy(&x, p, sizeof(x));
+		if (JSONV_ZERO(x ^ (JSONV_ONES * '"')) |
+		    JSONV_ZERO(x ^ (JSONV_ONES * '\\')) |
+		    (ctl ? JSONV_BELOW(x, 0x20) | (x & JSONV_HIGH) : 0))
+			break;
+		p += 8;
+	}
+	return p;
+}
 
 static void
 jsonv_ws(struct jsonv *j)
@@ -98,7 +131,11 @@ jsonv_string(struct jsonv *j)
 	if (!jsonv_byte(j, '"'))
 		return 0;
 	while (j->p < j->end) {
-		unsigned char c = *j->p++;
+		unsigned char c;
+
+		if ((j->p = jsonv_plain(j->p, j->end, 1)) == j->end)
+			break;
+		c = *j->p++;
 
 		if (c == '"')
 			return 1;
@@ -270,7 +307,8 @@ static const unsigned char *
 jsonv_skip_string(const unsigned char *p, const unsigned char *end,
     int *esc)
 {
-	for (p++; p < end && *p != '"'; p++)
+	for (p = jsonv_plain(p + 1, end, 0); p < end && *p != '"';
+	    p = jsonv_plain(p + 1, end, 0))
 		if (*p == '\\') {
 			*esc = 1;
 			p++;

@@ -81,6 +81,84 @@ strings_cases(void)
 	    NULL, NULL);		/* more than 8 members: json-c */
 }
 
+/*
+ * The scans read strings eight bytes at a time: every byte that matters,
+ * at every offset of strings up to 40 bytes long, with its verdict by
+ * the grammar.
+ */
+static const struct {
+	const char	*bytes;
+	size_t		 len;
+	int		 valid;
+} special[] = {
+	{ "\0", 1, 0 }, { "\x01", 1, 0 }, { "\x1f", 1, 0 }, { "\t", 1, 0 },
+	{ " ", 1, 1 }, { "\x7f", 1, 1 }, { "\"", 1, 0 }, { "\\n", 2, 1 },
+	{ "\\\"", 2, 1 }, { "\\\\", 2, 1 }, { "\\x", 2, 0 },
+	{ "\\u00e9", 6, 1 }, { "\x80", 1, 0 }, { "\xc3\xa9", 2, 1 },
+	{ "\xe2\x82", 2, 0 }, { "\xf0\x9f\x98\x80", 4, 1 }, { "\xff", 1, 0 },
+};
+
+/* text = a str b (str: n bytes, maybe a NUL); its length. */
+static size_t
+wrap(char *text, const char *a, const char *str, size_t n, const char *b)
+{
+	size_t	la = strlen(a);
+
+	memcpy(text, a, la);
+	memcpy(text + la, str, n);
+	memcpy(text + la + n, b, strlen(b) + 1);
+	return la + n + strlen(b);
+}
+
+static void
+every_offset(void)
+{
+	char		 str[64], text[160];
+	struct jsonv_member mb;
+	size_t		 len, at, k, n, tl;
+	int		 bad = 0, esc;
+
+	for (k = 0; k < sizeof(special) / sizeof(*special); k++)
+		for (len = 0; len <= 40; len++)
+			for (at = 0; at <= len; at++) {
+				memset(str, 'a', at);
+				memcpy(str + at, special[k].bytes,
+				    special[k].len);
+				memset(str + at + special[k].len, 'b', len - at);
+				n = len + special[k].len;
+				/* As a value, then as a key. */
+				tl = wrap(text, "{\"k\":\"", str, n, "\",\"z\":1}");
+				if (jsonv_valid((unsigned char *)text, tl, 8) !=
+				    special[k].valid && bad++ < 5)
+					printf("# valid: %s\n", text);
+				tl = wrap(text, "{\"", str, n, "\":1}");
+				if (jsonv_valid((unsigned char *)text, tl, 8) !=
+				    special[k].valid && bad++ < 5)
+					printf("# valid as a key: %s\n", text);
+				if (!special[k].valid)
+					continue;
+				/* The members' boundaries: "k":"str","str":"z" */
+				tl = wrap(text, "{\"k\":\"", str, n, "\",\"");
+				tl += wrap(text + tl, "", str, n, "\":\"z\"}");
+				esc = memchr(str, '\\', n) != NULL;
+				if (!jsonv_member_first(&mb,
+				    (unsigned char *)text, tl) ||
+				    !jsonv_member_next(&mb) ||
+				    mb.vallen != n + 2 ||
+				    memcmp(mb.val + 1, str, n) != 0 ||
+				    mb.val_esc != esc ||
+				    !jsonv_member_next(&mb) ||
+				    mb.keylen != n || mb.key_esc != esc ||
+				    memcmp(mb.key, str, n) != 0 ||
+				    mb.vallen != 3 || jsonv_member_next(&mb)) {
+					if (bad++ < 5)
+						printf("# members: %s\n", text);
+				}
+			}
+	ok(bad == 0, "every byte that matters, at every offset of strings "
+	    "of 0 to 40 bytes (%d wrong)", bad);
+}
+
 int
 main(void)
 {
@@ -118,5 +196,6 @@ main(void)
 		    &m) && m == 0, "members: 0 when not an object");
 	}
 	strings_cases();
+	every_offset();
 	return tap_done();
 }

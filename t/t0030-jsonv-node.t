@@ -26,7 +26,9 @@ node -e '
 	const seeds = ["{\"a\":[1,2.5e-3,{\"b\":null}],\"c\":\"d\\u00e9\\n\"}",
 	    "[true,false,null,-0,0.1,1E+2]", "\"s\\\"\\\\\\/\\b\\f\\r\\t\"", "{}",
 	    "[]", "0", "{\"a\":NaN}", "[Infinity,-Infinity]", "{\x27a\x27:1}",
-	    "\"x\ty\"", "[1,]", "{\"a\":1}/*c*/", " [ 1 , { } ] \n"];
+	    "\"x\ty\"", "[1,]", "{\"a\":1}/*c*/", " [ 1 , { } ] \n",
+	    "{\"data\":\"aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=\"}",
+	    "[\"abcdefgh\\\"ijklmnop\\\\qrstuvwx\\u00e9yz0123456789\"]"];
 	const alphabet = "{}[]\",:.-+eE0123456789 \t\n\r\x01tfrueanlsNIy\x27\\/ux";
 	let seed = 12345;
 	const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648;
