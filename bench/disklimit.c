@@ -17,13 +17,27 @@
  *	own	the same, each thread writing in its own DIR/tmp/TT/ (as each
  *		writer process does in tmp/<pp>/)
  *
- * usage: disklimit [-m file|shared|own] [-t THREADS] [-d SECONDS]
- *		    [-s BYTES] DIR
+ * And two sequences that are not durable row by row, to see what an
+ * intent log could save:
+ *	nosync	own's steps without any fsync (the file system writes them
+ *		back when it likes; syncfs() at the end, inside the CPU
+ *		figure)
+ *	log	nosync, then the row written again into DIR/log (a ring of
+ *		LOG_SIZE bytes written with zeros and fsynced before the clock
+ *		starts, so that its blocks need no allocation) and a group
+ *		fdatasync of it: one thread syncs for every row written
+ *		before its fdatasync began, the others wait
  *
- * Prints one line: "disklimit rows=N seconds=S rps=R p50_us=A p99_us=B"
- * (N rows are then in DIR/new/; bench/run checks that).
+ * usage: disklimit [-m file|shared|own|nosync|log] [-t THREADS]
+ *		    [-d SECONDS] [-s BYTES] DIR
+ *
+ * Prints one line: "disklimit rows=N seconds=S rps=R p50_us=A p99_us=B
+ * cpu_us=C" (N rows are then in DIR/new/; bench/run checks that; C: the
+ * microseconds of CPU the whole machine spent a row, from the clock's
+ * start to the end of a syncfs() after the last row).
  */
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,8 +55,9 @@
 #define ROW_SIZE	2048
 #define ROW_SIZE_MAX	(1 << 20)
 #define NAME_MAX_LEN	64
+#define LOG_SIZE	(64 << 20)	/* > ROW_SIZE_MAX */
 
-enum mode { M_FILE, M_SHARED, M_OWN };
+enum mode { M_FILE, M_SHARED, M_OWN, M_NOSYNC, M_LOG };
 
 struct worker {
 	pthread_t	 tid;
@@ -59,6 +74,14 @@ static size_t	 rowsize = ROW_SIZE;
 static char	*row;
 static double	 deadline;
 
+/* -m log: the ring, the next slot, and its group fdatasync. */
+static int		 logfd = -1;
+static uint64_t		 logslot;
+static uint64_t		 logbegun, logdone;	/* fdatasyncs begun, ended */
+static int		 logleader;
+static pthread_mutex_t	 loglock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 logcond = PTHREAD_COND_INITIALIZER;
+
 static double
 now(void)
 {
@@ -66,6 +89,12 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+durable(void)
+{
+	return mode != M_NOSYNC && mode != M_LOG;
 }
 
 /* The spool's steps after the row's fsync (include/spool.h). */
@@ -77,10 +106,88 @@ put_spool(int dirfd, const char *name, unsigned key)
 
 	snprintf(rec, sizeof(rec), "%s.rec", name);
 	snprintf(target, sizeof(target), "new/%s", name);
-	if (fsync(dirfd) == -1 || symlinkat(target, ids, rec) == -1 ||
-	    renameat(dirfd, name, newfd, name) == -1 || fsync(newfd) == -1)
+	if ((durable() && fsync(dirfd) == -1) ||
+	    symlinkat(target, ids, rec) == -1 ||
+	    renameat(dirfd, name, newfd, name) == -1 ||
+	    (durable() && fsync(newfd) == -1))
 		return -1;
 	return 0;
+}
+
+/*
+ * -m log: the row into its slot of the ring, then durable there: an
+ * fdatasync begun after the write, ours or another thread's.
+ */
+static int
+put_log(void)
+{
+	uint64_t	slots = LOG_SIZE / rowsize, seen, ticket;
+	off_t		off;
+	int		r;
+
+	off = (off_t)(__atomic_fetch_add(&logslot, 1, __ATOMIC_SEQ_CST) %
+	    slots * rowsize);
+	if (pwrite(logfd, row, rowsize, off) != (ssize_t)rowsize)
+		return -1;
+	pthread_mutex_lock(&loglock);
+	seen = logbegun;
+	while (logdone <= seen && logleader)
+		pthread_cond_wait(&logcond, &loglock);
+	if (logdone > seen) {
+		pthread_mutex_unlock(&loglock);
+		return 0;
+	}
+	logleader = 1;
+	ticket = ++logbegun;
+	pthread_mutex_unlock(&loglock);
+	r = fdatasync(logfd);
+	pthread_mutex_lock(&loglock);
+	if (r == 0 && logdone < ticket)
+		logdone = ticket;
+	logleader = 0;
+	pthread_cond_broadcast(&logcond);
+	pthread_mutex_unlock(&loglock);
+	return r;
+}
+
+/* -m log: the ring written with zeros, durable, before the clock. */
+static int
+open_log(const char *dir)
+{
+	static char	zero[1 << 16];
+	char		path[4096];
+	size_t		off;
+
+	snprintf(path, sizeof(path), "%s/log", dir);
+	if ((logfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) == -1)
+		goto fail;
+	for (off = 0; off < LOG_SIZE; off += sizeof(zero))
+		if (write(logfd, zero, sizeof(zero)) != (ssize_t)sizeof(zero))
+			goto fail;
+	if (fsync(logfd) == -1)
+		goto fail;
+	return 0;
+fail:
+	perror(path);
+	return -1;
+}
+
+/* The machine's busy CPU time so far, in clock ticks (as bench/run). */
+static long long
+busy_ticks(void)
+{
+	FILE		*f;
+	long long	 v[8];
+	int		 n;
+
+	if ((f = fopen("/proc/stat", "r")) == NULL)
+		return 0;
+	n = fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	/* user, nice, system, irq, softirq, steal */
+	return n == 8 ? v[0] + v[1] + v[2] + v[5] + v[6] + v[7] : 0;
 }
 
 /* One durable row.  Returns 0, or -1 with errno set. */
@@ -103,13 +210,15 @@ put_row(int dirfd, const char *name, unsigned key)
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) == -1)
+	if (durable() && fsync(fd) == -1)
 		goto fail;
 	if (mode != M_FILE) {
 		/* The writer keeps its row open (locked) to the end. */
 		if (put_spool(dirfd, name, key) == -1)
 			goto fail;
-		return close(fd);
+		if (close(fd) == -1)
+			return -1;
+		return mode == M_LOG ? put_log() : 0;
 	}
 	if (close(fd) == -1)
 		return -1;
@@ -168,7 +277,7 @@ open_spool_dirs(const char *dir, struct worker *w, int nthreads)
 		if ((idsfd[i] = open(path, O_RDONLY | O_DIRECTORY)) == -1)
 			goto fail;
 	}
-	for (i = 0; mode == M_OWN && i < nthreads; i++) {
+	for (i = 0; mode != M_SHARED && i < nthreads; i++) {
 		snprintf(path, sizeof(path), "%s/tmp/%03d", dir, i);
 		(void)mkdir(path, 0755);
 		if ((w[i].tmpfd = open(path, O_RDONLY | O_DIRECTORY)) == -1)
@@ -191,8 +300,8 @@ cmp_u32(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: disklimit [-m file|shared|own] [-t THREADS] "
-	    "[-d SECONDS] [-s BYTES] DIR\n");
+	fprintf(stderr, "usage: disklimit [-m file|shared|own|nosync|log] "
+	    "[-t THREADS] [-d SECONDS] [-s BYTES] DIR\n");
 	exit(64);
 }
 
@@ -203,6 +312,7 @@ main(int argc, char *argv[])
 	uint32_t	*all;
 	size_t		 total = 0, k;
 	double		 start, secs;
+	long long	 ticks;
 	char		 path[4096];
 	int		 ch, i, nthreads = THREADS_DEFAULT;
 	int		 seconds = SECONDS_DEFAULT, failed = 0;
@@ -219,6 +329,10 @@ main(int argc, char *argv[])
 				mode = M_SHARED;
 			else if (strcmp(optarg, "own") == 0)
 				mode = M_OWN;
+			else if (strcmp(optarg, "nosync") == 0)
+				mode = M_NOSYNC;
+			else if (strcmp(optarg, "log") == 0)
+				mode = M_LOG;
 			else
 				usage();
 			break;
@@ -261,11 +375,15 @@ main(int argc, char *argv[])
 	if (mode != M_FILE && open_spool_dirs(argv[optind], w, nthreads) ==
 	    -1)
 		return 1;
+	if (mode == M_LOG && open_log(argv[optind]) == -1)
+		return 1;
+	sync();
+	ticks = busy_ticks();
 	start = now();
 	deadline = start + seconds;
 	for (i = 0; i < nthreads; i++) {
 		w[i].id = i;
-		if (mode != M_OWN)
+		if (mode == M_FILE || mode == M_SHARED)
 			w[i].tmpfd = tmpfd;
 		if (pthread_create(&w[i].tid, NULL, run, &w[i]) != 0) {
 			perror("pthread_create");
@@ -280,6 +398,10 @@ main(int argc, char *argv[])
 			    strerror(w[i].error));
 	}
 	secs = now() - start;
+	/* What was left to write back counts (nosync, log). */
+	if (syncfs(newfd) == -1)
+		perror("syncfs");
+	ticks = busy_ticks() - ticks;
 	if ((all = malloc((total ? total : 1) * sizeof(*all))) == NULL) {
 		perror("malloc");
 		return 1;
@@ -290,8 +412,9 @@ main(int argc, char *argv[])
 	}
 	qsort(all, total, sizeof(*all), cmp_u32);
 	printf("disklimit rows=%zu seconds=%.3f rps=%.1f p50_us=%u "
-	    "p99_us=%u\n", total, secs, total / secs,
+	    "p99_us=%u cpu_us=%.0f\n", total, secs, total / secs,
 	    total ? all[total / 2] : 0,
-	    total ? all[(size_t)(total * 0.99)] : 0);
+	    total ? all[(size_t)(total * 0.99)] : 0,
+	    total ? ticks * 1e6 / sysconf(_SC_CLK_TCK) / total : 0);
 	return failed ? 1 : 0;
 }
