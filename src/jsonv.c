@@ -311,7 +311,8 @@ jsonv_skip_string(const unsigned char *p, const unsigned char *end,
 	    p = jsonv_plain(p + 1, end, 0))
 		if (*p == '\\') {
 			*esc = 1;
-			p++;
+			if (++p == end)
+				break;	/* never past end, even so */
 		}
 	return p < end ? p + 1 : end;
 }
