@@ -59,6 +59,24 @@ test_expect_success 'the in-process pipeline answered and spooled all' '
 	grep "rows written 300 of 300" out
 '
 
+test_expect_success 'bench/disklimit: each mode writes the rows it counts, and its CPU a row' '
+	for m in file shared own nosync log; do
+		"$top_builddir/bench/disklimit" -m $m -t 2 -d 1 -s 64 dl.$m \
+		    >dl.$m.out || return 1
+		rows=$(sed -n "s/^disklimit rows=\([0-9]*\) .* cpu_us=[0-9][0-9]*\$/\1/p" \
+		    dl.$m.out) &&
+		test -n "$rows" && test "$rows" -gt 0 &&
+		test "$(ls dl.$m/new | wc -l)" -eq "$rows" || return 1
+	done &&
+	test "$(wc -c <dl.log/log)" -eq 67108864 &&
+	test "$(head -c 1 dl.log/log)" = "{" &&
+	for m in own nosync log; do
+		test -d dl.$m/tmp/001 && test -d dl.$m/ids/ff || return 1
+	done &&
+	test ! -e dl.own/log &&
+	test_expect_code 64 "$top_builddir/bench/disklimit" -m intent dl.x
+'
+
 test_expect_success 'nothing it started is left running or mounted' '
 	work=$(sed -n "s/^bench: work directory //p" err) &&
 	test -n "$work" &&
