@@ -409,12 +409,16 @@ main(int argc, char *argv[])
 	for (i = 0, k = 0; i < nthreads; i++) {
 		memcpy(all + k, w[i].lat, w[i].n * sizeof(*all));
 		k += w[i].n;
+		free(w[i].lat);
 	}
+	free(w);
 	qsort(all, total, sizeof(*all), cmp_u32);
 	printf("disklimit rows=%zu seconds=%.3f rps=%.1f p50_us=%u "
 	    "p99_us=%u cpu_us=%.0f\n", total, secs, total / secs,
 	    total ? all[total / 2] : 0,
 	    total ? all[(size_t)(total * 0.99)] : 0,
 	    total ? ticks * 1e6 / sysconf(_SC_CLK_TCK) / total : 0);
+	free(all);
+	free(row);
 	return failed ? 1 : 0;
 }
