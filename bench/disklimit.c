@@ -16,6 +16,13 @@
  *		where the responder's workers share theirs)
  *	own	the same, each thread writing in its own DIR/tmp/TT/ (as each
  *		writer process does in tmp/<pp>/)
+ *	spool	own, with the fsync of new/ shared by the threads as the
+ *		responder's workers share it: its group fsync, spool_gsync()
+ *		(one thread fsyncs for every rename made before its fsync
+ *		began; the others wait on a futex)
+ *	notmp	spool without the fsync of the thread's tmp directory (the
+ *		record could then outlive a row a power loss took: what that
+ *		fsync costs)
  *
  * And two sequences that are not durable row by row, to see what an
  * intent log could save:
@@ -28,8 +35,8 @@
  *		fdatasync of it: one thread syncs for every row written
  *		before its fdatasync began, the others wait
  *
- * usage: disklimit [-m file|shared|own|nosync|log] [-t THREADS]
- *		    [-d SECONDS] [-s BYTES] DIR
+ * usage: disklimit [-m file|shared|own|spool|notmp|nosync|log]
+ *		    [-t THREADS] [-d SECONDS] [-s BYTES] DIR
  *
  * Prints one line: "disklimit rows=N seconds=S rps=R p50_us=A p99_us=B
  * cpu_us=C" (N rows are then in DIR/new/; bench/run checks that; C: the
@@ -37,6 +44,7 @@
  * start to the end of a syncfs() after the last row).
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -49,6 +57,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "spool.h"
+
 #define THREADS_DEFAULT	32
 #define THREADS_MAX	1024
 #define SECONDS_DEFAULT	10
@@ -57,7 +67,7 @@
 #define NAME_MAX_LEN	64
 #define LOG_SIZE	(64 << 20)	/* > ROW_SIZE_MAX */
 
-enum mode { M_FILE, M_SHARED, M_OWN, M_NOSYNC, M_LOG };
+enum mode { M_FILE, M_SHARED, M_OWN, M_SPOOL, M_NOTMP, M_NOSYNC, M_LOG };
 
 struct worker {
 	pthread_t	 tid;
@@ -74,13 +84,24 @@ static size_t	 rowsize = ROW_SIZE;
 static char	*row;
 static double	 deadline;
 
+/*
+ * A group sync: syncs begun (tickets) and the highest one ended well,
+ * whether one is under way; one thread syncs, the others wait for a sync
+ * begun after their change.
+ */
+struct group {
+	uint64_t	 begun, done;
+	int		 leader;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+};
+
+static struct spool_gsync newgroup;	/* -m spool, notmp: the spool's */
 /* -m log: the ring, the next slot, and its group fdatasync. */
+static struct group	 loggroup = { 0, 0, 0, PTHREAD_MUTEX_INITIALIZER,
+			    PTHREAD_COND_INITIALIZER };
 static int		 logfd = -1;
 static uint64_t		 logslot;
-static uint64_t		 logbegun, logdone;	/* fdatasyncs begun, ended */
-static int		 logleader;
-static pthread_mutex_t	 loglock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 logcond = PTHREAD_COND_INITIALIZER;
 
 static double
 now(void)
@@ -97,6 +118,34 @@ durable(void)
 	return mode != M_NOSYNC && mode != M_LOG;
 }
 
+/* fd fdatasynced after the caller's change: 0 or -1. */
+static int
+group_sync(struct group *g, int fd)
+{
+	uint64_t	seen, ticket;
+	int		r;
+
+	pthread_mutex_lock(&g->lock);
+	seen = g->begun;
+	while (g->done <= seen && g->leader)
+		pthread_cond_wait(&g->cond, &g->lock);
+	if (g->done > seen) {
+		pthread_mutex_unlock(&g->lock);
+		return 0;
+	}
+	g->leader = 1;
+	ticket = ++g->begun;
+	pthread_mutex_unlock(&g->lock);
+	r = fdatasync(fd);
+	pthread_mutex_lock(&g->lock);
+	if (r == 0 && g->done < ticket)
+		g->done = ticket;
+	g->leader = 0;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
 /* The spool's steps after the row's fsync (include/spool.h). */
 static int
 put_spool(int dirfd, const char *name, unsigned key)
@@ -106,12 +155,14 @@ put_spool(int dirfd, const char *name, unsigned key)
 
 	snprintf(rec, sizeof(rec), "%s.rec", name);
 	snprintf(target, sizeof(target), "new/%s", name);
-	if ((durable() && fsync(dirfd) == -1) ||
+	if ((durable() && mode != M_NOTMP && fsync(dirfd) == -1) ||
 	    symlinkat(target, ids, rec) == -1 ||
-	    renameat(dirfd, name, newfd, name) == -1 ||
-	    (durable() && fsync(newfd) == -1))
+	    renameat(dirfd, name, newfd, name) == -1)
 		return -1;
-	return 0;
+	if (mode == M_SPOOL || mode == M_NOTMP)
+		return spool_gsync(&newgroup, newfd,
+		    (uint32_t)syscall(SYS_gettid));
+	return durable() ? fsync(newfd) : 0;
 }
 
 /*
@@ -121,33 +172,14 @@ put_spool(int dirfd, const char *name, unsigned key)
 static int
 put_log(void)
 {
-	uint64_t	slots = LOG_SIZE / rowsize, seen, ticket;
+	uint64_t	slots = LOG_SIZE / rowsize;
 	off_t		off;
-	int		r;
 
 	off = (off_t)(__atomic_fetch_add(&logslot, 1, __ATOMIC_SEQ_CST) %
 	    slots * rowsize);
 	if (pwrite(logfd, row, rowsize, off) != (ssize_t)rowsize)
 		return -1;
-	pthread_mutex_lock(&loglock);
-	seen = logbegun;
-	while (logdone <= seen && logleader)
-		pthread_cond_wait(&logcond, &loglock);
-	if (logdone > seen) {
-		pthread_mutex_unlock(&loglock);
-		return 0;
-	}
-	logleader = 1;
-	ticket = ++logbegun;
-	pthread_mutex_unlock(&loglock);
-	r = fdatasync(logfd);
-	pthread_mutex_lock(&loglock);
-	if (r == 0 && logdone < ticket)
-		logdone = ticket;
-	logleader = 0;
-	pthread_cond_broadcast(&logcond);
-	pthread_mutex_unlock(&loglock);
-	return r;
+	return group_sync(&loggroup, logfd);
 }
 
 /* -m log: the ring written with zeros, durable, before the clock. */
@@ -300,8 +332,9 @@ cmp_u32(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: disklimit [-m file|shared|own|nosync|log] "
-	    "[-t THREADS] [-d SECONDS] [-s BYTES] DIR\n");
+	fprintf(stderr, "usage: disklimit "
+	    "[-m file|shared|own|spool|notmp|nosync|log] [-t THREADS] "
+	    "[-d SECONDS] [-s BYTES] DIR\n");
 	exit(64);
 }
 
@@ -329,6 +362,10 @@ main(int argc, char *argv[])
 				mode = M_SHARED;
 			else if (strcmp(optarg, "own") == 0)
 				mode = M_OWN;
+			else if (strcmp(optarg, "spool") == 0)
+				mode = M_SPOOL;
+			else if (strcmp(optarg, "notmp") == 0)
+				mode = M_NOTMP;
 			else if (strcmp(optarg, "nosync") == 0)
 				mode = M_NOSYNC;
 			else if (strcmp(optarg, "log") == 0)
