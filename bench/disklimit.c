@@ -67,7 +67,10 @@
 #define NAME_MAX_LEN	64
 #define LOG_SIZE	(64 << 20)	/* > ROW_SIZE_MAX */
 
-enum mode { M_FILE, M_SHARED, M_OWN, M_SPOOL, M_NOTMP, M_NOSYNC, M_LOG };
+enum mode { M_FILE, M_SHARED, M_OWN, M_SPOOL, M_NOTMP, M_NOSYNC, M_LOG,
+	M__COUNT };
+static const char *const mode_name[M__COUNT] = { "file", "shared", "own",
+	"spool", "notmp", "nosync", "log" };
 
 struct worker {
 	pthread_t	 tid;
@@ -356,21 +359,10 @@ main(int argc, char *argv[])
 			seconds = atoi(optarg);
 			break;
 		case 'm':
-			if (strcmp(optarg, "file") == 0)
-				mode = M_FILE;
-			else if (strcmp(optarg, "shared") == 0)
-				mode = M_SHARED;
-			else if (strcmp(optarg, "own") == 0)
-				mode = M_OWN;
-			else if (strcmp(optarg, "spool") == 0)
-				mode = M_SPOOL;
-			else if (strcmp(optarg, "notmp") == 0)
-				mode = M_NOTMP;
-			else if (strcmp(optarg, "nosync") == 0)
-				mode = M_NOSYNC;
-			else if (strcmp(optarg, "log") == 0)
-				mode = M_LOG;
-			else
+			for (mode = 0; mode < M__COUNT &&
+			    strcmp(optarg, mode_name[mode]) != 0; mode++)
+				;
+			if (mode == M__COUNT)
 				usage();
 			break;
 		case 's':
