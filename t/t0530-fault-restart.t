@@ -36,6 +36,8 @@ test_expect_success 'SIGTERM while a body is arriving: that request is finished,
 	sleep 1 && kill -TERM $FAULT_PID && sleep 1 &&
 	kill -0 $FAULT_PID && echo "still draining after 1 s" &&
 	wait_for sh -c "! kill -0 $FAULT_PID" &&
+	# the client writes slow.out whole, then slow.out.t: it has the answer
+	wait_for test -s slow.out.t &&
 	test -s slow.out && head -1 slow.out | grep -q "^HTTP/1.1 200 " &&
 	id=$(sed -n "s/.*\"id\":\"\\([0-9a-f]*\\)\".*/\\1/p" slow.out) &&
 	test "$id" = "$(sha256sum <slow.json | cut -d" " -f1)" &&
