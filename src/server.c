@@ -62,6 +62,11 @@ server_lookup_owner(const char *spec, uid_t *uid, gid_t *gid, char *err,
 	return 0;
 }
 
+/*
+ * Bind under PATH.new, give it its mode and owner, listen, then rename it
+ * to PATH: the socket appears (replacing a stale one) only complete, so
+ * nothing ever sees it with the wrong owner or refusing connections.
+ */
 static int
 server_listen_unix(const struct server_opts *o, const char *path, char *err,
     size_t errlen)
@@ -73,31 +78,35 @@ server_listen_unix(const struct server_opts *o, const char *path, char *err,
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.new", path) >=
+	    (int)sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long (over %zu "
+		    "bytes): %s", sizeof(sun.sun_path) - sizeof(".new"),
+		    path);
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return server_err(err, errlen, "socket", path);
-	if (unlink(path) == -1 && errno != ENOENT) {
-		server_err(err, errlen, "unlink", path);
-		goto fail;
+	if (unlink(sun.sun_path) == -1 && errno != ENOENT) {
+		server_err(err, errlen, "unlink", sun.sun_path);
+		close(fd);
+		return -1;
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		server_err(err, errlen, "bind", path);
-		goto fail;
+		server_err(err, errlen, "bind", sun.sun_path);
+		close(fd);
+		return -1;
 	}
-	if (chmod(path, o->socket_mode) == -1) {
-		server_err(err, errlen, "chmod", path);
+	if (chmod(sun.sun_path, o->socket_mode) == -1) {
+		server_err(err, errlen, "chmod", sun.sun_path);
 		goto fail;
 	}
 	if (o->socket_owner != NULL) {
 		if (server_lookup_owner(o->socket_owner, &uid, &gid, err,
 		    errlen) == -1)
 			goto fail;
-		if (chown(path, uid, gid) == -1) {
-			server_err(err, errlen, "chown", path);
+		if (chown(sun.sun_path, uid, gid) == -1) {
+			server_err(err, errlen, "chown", sun.sun_path);
 			goto fail;
 		}
 	}
@@ -105,8 +114,13 @@ server_listen_unix(const struct server_opts *o, const char *path, char *err,
 		server_err(err, errlen, "listen", path);
 		goto fail;
 	}
+	if (rename(sun.sun_path, path) == -1) {
+		server_err(err, errlen, "rename to", path);
+		goto fail;
+	}
 	return fd;
 fail:
+	unlink(sun.sun_path);
 	close(fd);
 	return -1;
 }
