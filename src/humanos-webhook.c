@@ -54,7 +54,7 @@ static int	start_drop(const struct server_opts *, char *, size_t);
 static int	start_spools(const struct config *, const char *);
 static int	check_config(const char *, const struct server_opts *);
 static int	serve(struct config *, struct profile_keys *,
-		    const struct server_opts *, int);
+		    const struct server_opts *, int, const sigset_t *);
 static int	worker_init(struct worker *, const struct config *,
 		    struct profile_keys *, int, int);
 static int	worker_loop(void *);
@@ -98,6 +98,26 @@ on_term(int sig)
 {
 	(void)sig;
 	quit = 1;
+}
+
+/*
+ * The signals that stop a FastCGI process: SIGTERM, SIGINT, and SIGUSR1
+ * (libfcgi's graceful stop); SIGHUP too, which the supervisor logs and a
+ * worker ignores.  FCGX_Init() gives SIGTERM and SIGUSR1 libfcgi's own
+ * handler, which only marks a shutdown that every accept then fails on
+ * at once: a stop that reached it would be swallowed by a supervisor and
+ * leave a worker spinning.  So they are blocked from the start (main())
+ * until the process that handles them is ready: server_supervise() takes
+ * them from sigtimedwait(), worker_loop() gives them on_term().
+ */
+static void
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGHUP);
 }
 
 static void
@@ -446,23 +466,31 @@ worker_loop(void *arg)
 	struct frontend	 fe = { fcgi_param, fcgi_read, fcgi_write, &rq };
 	sigset_t	 term, old;
 	struct sigaction sa;
+	char		 v[HWLOG_VAL_MAX];
+	int		 rc = 0, arc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: accept() returns */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigaddset(&term, SIGINT);
+	stop_signals(&term);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);	/* one sent meanwhile: now */
 
 	if (FCGX_InitRequest(&rq, w->listenfd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return EX_OSERR;
 	while (!quit) {
-		if (FCGX_Accept_r(&rq) < 0) {
+		if ((arc = FCGX_Accept_r(&rq)) < 0) {
 			if (quit)
 				break;
-			continue;
+			/* libfcgi: an error its caller should exit on. */
+			hwlog_at(HWLOG_ERR, "event=accept result=error "
+			    "error=%s", hwlog_val(arc > -1000 ?
+			    strerror(-arc) : "libfcgi", v, sizeof(v)));
+			rc = EX_OSERR;
+			break;
 		}
 		/* A request in flight is finished before we stop. */
 		sigprocmask(SIG_BLOCK, &term, &old);
@@ -483,7 +511,7 @@ worker_loop(void *arg)
 	}
 	FCGX_Free(&rq, 1);
 	worker_free(w);
-	return 0;
+	return rc;
 }
 
 /* CGI: the environment, stdin and stdout. */
@@ -685,12 +713,14 @@ parse_args(int argc, char *argv[], struct server_opts *so, const char **path,
 /* Serve on fd (-1: none bound or passed), as the user we now run as. */
 static int
 serve(struct config *cfg, struct profile_keys *keys,
-    const struct server_opts *so, int fd)
+    const struct server_opts *so, int fd, const sigset_t *orig)
 {
 	struct worker_start ws = { cfg, keys, fd };
 
-	if (fd == -1)
+	if (fd == -1) {
+		sigprocmask(SIG_SETMASK, orig, NULL);
 		return serve_cgi(cfg);
+	}
 	if (FCGX_Init() != 0) {
 		log_err("start", "cannot initialise libfcgi");
 		return EX_SOFTWARE;
@@ -741,6 +771,7 @@ main(int argc, char *argv[])
 	struct profile_keys		*keys = NULL;
 	const char		*path = NULL;
 	char			 err[CONFIG_ERR_MAX];
+	sigset_t		 stop, orig;
 	int			 check = 0, fd, rc;
 
 	hwlog_init("humanos-webhook");
@@ -749,6 +780,8 @@ main(int argc, char *argv[])
 		path = config_default_path();
 	if (check)
 		return check_config(path, &so);
+	stop_signals(&stop);
+	sigprocmask(SIG_BLOCK, &stop, &orig);	/* see stop_signals() */
 	if (start_socket(&so, &fd) == -1)
 		return EX_OSERR;
 	if (start_load(path, &cfg, 1) == -1)
@@ -765,7 +798,7 @@ main(int argc, char *argv[])
 		log_err("privileges", err);
 		rc = EX_NOPERM;
 	} else
-		rc = serve(&cfg, keys, &so, fd);
+		rc = serve(&cfg, keys, &so, fd, &orig);
 	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);	/* wipes every secret */
 	return rc;

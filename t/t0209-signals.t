@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# t0209: the FastCGI processes' signals (humanos-webhook(8), SIGNALS).
+# SIGUSR1 (libfcgi's graceful stop) makes a worker finish and exit, and
+# SIGHUP leaves it serving, where libfcgi's own handler used to mark a
+# shutdown that every accept then failed on: the worker spun at 100% CPU
+# for ever.  A stop sent while the supervisor starts, after FCGX_Init()
+# (which gives SIGTERM libfcgi's handler) and before it supervises,
+# stops it, instead of being swallowed.  A stop pending (blocked) when a
+# process is started still stops it.
+. "$top_srcdir/t/lib.sh"
+. "$top_srcdir/t/hardening-lib.sh"
+
+user= spawn_user=
+if [ "$(id -u)" = 0 ]; then
+	grp=$(id -gn nobody 2>/dev/null || echo nogroup)
+	user="--user nobody --group $grp"
+	spawn_user="-u nobody -g $grp"
+	chmod 755 "$TRASH"
+	mkdir -p spool && chown nobody spool
+fi
+# Whatever a failed case leaves running on the socket goes with the test.
+test_cleanup_cmd "pkill -KILL -f -- 'unix:$TRASH/sock '"
+hw_conf hw.conf && { [ -z "$spawn_user" ] || chown nobody hw.conf; }
+S=$TRASH/sock
+
+# reap PID: wait for PID (outside a case, a subshell), SIGKILLed if it
+# has not exited within 30 seconds; rc: its exit status.
+reap() {
+	( sleep 30 && kill -KILL "$1" ) 2>/dev/null &
+	reap_dog=$!
+	wait "$1"
+	rc=$?
+	kill "$reap_dog" 2>/dev/null
+}
+
+# worker_exited PID STATUS: the supervisor logged PID's exit as STATUS
+# (exit=N or signal=N).
+worker_exited() {
+	grep -q "event=worker_exit worker=$1 $2\$" listen.err
+}
+
+"$HW_WEBHOOK" -c hw.conf --listen "unix:$S" --workers 2 $user \
+    2>listen.err &
+pid=$!
+test_cleanup_pid $pid
+test_expect_success '--listen: SIGUSR1 makes a worker finish and exit 0; it is replaced' '
+	wait_for test -S "$S" &&
+	wait_for sh -c "test \"\$(pgrep -P $pid | wc -l)\" = 2" &&
+	w=$(pgrep -P $pid | head -n 1) &&
+	kill -USR1 $w &&
+	wait_for worker_exited $w exit=0 &&
+	wait_for sh -c "test \"\$(pgrep -P $pid | wc -l)\" = 2" &&
+	! pgrep -P $pid | grep -qx $w
+'
+test_expect_success '--listen: a worker ignores SIGHUP (SIGUSR1 then stops it, exit 0)' '
+	w=$(pgrep -P $pid | head -n 1) &&
+	kill -HUP $w && kill -USR1 $w &&
+	wait_for worker_exited $w "[a-z]*=[0-9]*" &&
+	worker_exited $w exit=0
+'
+test_expect_success '--listen: SIGTERM stops the supervisor and its workers (exit 0)' '
+	kids=$(pgrep -P $pid) &&
+	kill -TERM $pid &&
+	for w in $kids; do wait_for worker_exited $w exit=0 || exit 1; done
+'
+reap $pid
+test_expect_success '--listen: ... and the supervisor exits 0' '
+	test $rc = 0
+'
+
+# The supervisor stopped by gdb where it starts supervising: FCGX_Init()
+# has run, the stop signals are not yet taken by sigtimedwait().
+if command -v gdb >/dev/null && gdb -batch -ex "python print(1)" >/dev/null 2>&1
+then
+rm -f "$S"
+test_expect_success '--listen: SIGTERM sent as the supervisor starts stops it' '
+	timeout 60 gdb -batch -nx \
+	    -ex "set startup-with-shell off" \
+	    -ex "handle SIGTERM nostop noprint pass" \
+	    -ex "break server_supervise" \
+	    -ex "run" \
+	    -ex "python import os; os.kill(gdb.selected_inferior().pid, 15)" \
+	    -ex "continue" \
+	    --args "$HW_WEBHOOK" -c hw.conf --listen "unix:$S" --workers 2 \
+	    $user >gdb.out 2>gdb.err &&
+	grep -q "exited normally" gdb.out &&
+	grep -q "event=stop signal=15" gdb.err
+'
+else
+	test_skip '--listen: SIGTERM sent as the supervisor starts stops it' 'no gdb with python'
+fi
+
+# One process on fd 0, as spawn-fcgi and mod_fcgid run it; it has
+# started (its stop signals blocked) once it has its spool open.
+if command -v spawn-fcgi >/dev/null; then
+rm -f "$S"
+spawn-fcgi -n -s "$S" -M 0666 $spawn_user -- "$HW_WEBHOOK" -c hw.conf \
+    2>one.err &
+pid=$!
+test_cleanup_pid $pid
+test_expect_success 'one process: SIGHUP is ignored, SIGUSR1 stops it' '
+	wait_for sh -c "ls -l /proc/$pid/fd | grep -q /spool/kyc/new" &&
+	kill -HUP $pid && sleep 0.2 &&
+	! grep -q "^State:[[:space:]]*Z" /proc/$pid/status &&
+	kill -USR1 $pid
+'
+reap $pid
+test_expect_success 'one process: ... exit 0' '
+	test $rc = 0
+'
+
+# A stop already pending, and blocked, when the process starts.
+rm -f "$S"
+perl -MPOSIX -e '
+	sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGTERM)) or die;
+	kill TERM => $$;
+	exec @ARGV or die;
+' spawn-fcgi -n -s "$S" -M 0666 $spawn_user -- "$HW_WEBHOOK" -c hw.conf \
+    2>pending.err &
+pid=$!
+test_cleanup_pid $pid
+reap $pid
+test_expect_success 'one process: a SIGTERM pending (blocked) at start stops it, exit 0' '
+	test $rc = 0 && test -S "$S" && ! grep "level=err" pending.err
+'
+else
+	test_skip 'one process' 'no spawn-fcgi'
+fi
+
+test_done
