@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* server: --listen sockets, privilege drop, and the worker supervisor. */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -230,7 +231,7 @@ static pid_t
 server_spawn(sigset_t *oldmask, int (*fn)(void *), void *arg)
 {
 	char	v[HWLOG_VAL_MAX];
-	pid_t	pid;
+	pid_t	pid, parent = getpid();
 
 	if ((pid = fork()) == -1) {
 		hwlog_at(HWLOG_ERR, "event=fork result=error error=%s",
@@ -241,6 +242,14 @@ server_spawn(sigset_t *oldmask, int (*fn)(void *), void *arg)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
+		/*
+		 * A supervisor killed outright (SIGKILL, a crash) takes its
+		 * workers with it: they finish their request and exit, and
+		 * free the spool and the socket for the next one.
+		 */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		_exit(fn(arg));
 	}

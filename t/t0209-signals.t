@@ -6,8 +6,9 @@
 # shutdown that every accept then failed on: the worker spun at 100% CPU
 # for ever.  A stop sent while the supervisor starts, after FCGX_Init()
 # (which gives SIGTERM libfcgi's handler) and before it supervises,
-# stops it, instead of being swallowed.  A stop pending (blocked) when a
-# process is started still stops it.
+# stops it, instead of being swallowed.  A supervisor killed outright
+# takes its workers with it (they used to run on).  A stop pending
+# (blocked) when a process is started still stops it.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/hardening-lib.sh"
 
@@ -32,6 +33,12 @@ reap() {
 	wait "$1"
 	rc=$?
 	kill "$reap_dog" 2>/dev/null
+}
+
+# gone PID: PID has exited (reaped, or a zombie of whoever adopted it).
+gone() {
+	! kill -0 "$1" 2>/dev/null ||
+	    grep -q "^State:[[:space:]]*Z" "/proc/$1/status" 2>/dev/null
 }
 
 # worker_exited PID STATUS: the supervisor logged PID's exit as STATUS
@@ -67,6 +74,21 @@ test_expect_success '--listen: SIGTERM stops the supervisor and its workers (exi
 reap $pid
 test_expect_success '--listen: ... and the supervisor exits 0' '
 	test $rc = 0
+'
+
+"$HW_WEBHOOK" -c hw.conf --listen "unix:$S" --workers 2 $user \
+    2>killed.err &
+pid=$!
+test_cleanup_pid $pid
+test_expect_success 'setup: a supervisor and its 2 workers' '
+	wait_for sh -c "test \"\$(pgrep -P $pid | wc -l)\" = 2" &&
+	pgrep -P $pid >kids
+'
+kill -KILL $pid
+reap $pid
+test_expect_success '--listen: a supervisor killed outright takes its workers with it' '
+	test $rc = 137 && test -s kids &&
+	for w in $(cat kids); do wait_for gone $w || exit 1; done
 '
 
 # The supervisor stopped by gdb where it starts supervising: FCGX_Init()
