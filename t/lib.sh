@@ -145,6 +145,19 @@ free_port() {
 	node -e 'const s = require("net").createServer();
 		s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
+# test_reap PID: wait for PID, our child (outside a case: a case is a
+# subshell), SIGKILLed if it has not exited within 30 seconds, so that a
+# process that ignores its stop fails the case instead of hanging the
+# suite; rc: its exit status.  (The watchdog's sleep must not hold the
+# test's output open.)
+test_reap() {
+	( sleep 30 && kill -KILL "$1" ) >/dev/null 2>&1 &
+	test_reap_dog=$!
+	wait "$1"
+	rc=$?
+	pkill -P "$test_reap_dog" sleep
+}
+
 # wait_for CMD...: retry CMD for up to 10 s.
 wait_for() {
 	i=0

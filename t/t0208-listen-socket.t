@@ -34,21 +34,22 @@ connects() {
 	' "$1"
 }
 
-# stop PID: TERM it and reap it (outside a case: a case is a subshell).
+# stop PID: TERM it and reap it.
 stop() {
-	kill -TERM "$1" && wait "$1"
+	kill -TERM "$1" && test_reap "$1"
 }
 
 if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null
 then
-strace -f -o "$TRASH/trace" -e trace=bind,chmod,chown,listen,rename \
+ASAN_OPTIONS=detect_leaks=0 \
+    strace -f -o "$TRASH/trace" -e trace=bind,chmod,chown,listen,rename \
     "$HW_WEBHOOK" -c listen.conf --listen "unix:$S" --workers 1 $user \
     $owner --socket-mode 0640 2>strace.err &
 pid=$!
 test_cleanup_pid $pid
 test_expect_success 'bound as PATH.new, mode and owner set, listening, then renamed' '
 	wait_for test -S "$S" &&
-	wait_for grep -q "^[0-9]* rename(" trace &&
+	wait_for grep -q "^[0-9]* *rename(" trace &&
 	line() { grep -n "$1" trace | head -n 1 | cut -d: -f1; } &&
 	b=$(line "bind([0-9]*, {sa_family=AF_UNIX, sun_path=\"$S.new\"}") &&
 	m=$(line "chmod(\"$S.new\", 0640) = 0") &&
@@ -66,7 +67,7 @@ test_expect_success 'bound as PATH.new, mode and owner set, listening, then rena
 	connects "$S"
 '
 stop "$(pgrep -P $pid -x humanos-webhook)"
-wait $pid
+test_reap $pid
 else
 	test_skip 'bound as PATH.new, mode and owner set, listening, then renamed' 'no strace'
 fi
