@@ -53,8 +53,13 @@ static void	log_err(const char *, const char *);
 static int	start_drop(const struct server_opts *, char *, size_t);
 static int	start_spools(const struct config *, const char *);
 static int	check_config(const char *, const struct server_opts *);
+struct start_signals {
+	sigset_t		mask;		/* as we were started */
+	struct sigaction	term, usr1;
+};
 static int	serve(struct config *, struct profile_keys *,
-		    const struct server_opts *, int, const sigset_t *);
+		    const struct server_opts *, int,
+		    const struct start_signals *);
 static int	worker_init(struct worker *, const struct config *,
 		    struct profile_keys *, int, int);
 static int	worker_loop(void *);
@@ -108,7 +113,9 @@ on_term(int sig)
  * at once: a stop that reached it would be swallowed by a supervisor and
  * leave a worker spinning.  So they are blocked from the start (main())
  * until the process that handles them is ready: server_supervise() takes
- * them from sigtimedwait(), worker_loop() gives them on_term().
+ * them from sigtimedwait(), worker_loop() gives them on_term(), and a CGI
+ * program gets back the actions and mask it was started with (FCGX_IsCGI()
+ * ran FCGX_Init() too), so that SIGTERM ends it.
  */
 static void
 stop_signals(sigset_t *set)
@@ -455,10 +462,19 @@ fcgi_write(void *arg, const void *buf, size_t len)
 	FCGX_PutStr(buf, (int)len, ((FCGX_Request *)arg)->out);
 }
 
+/* An accept error that may pass: out of descriptors, buffers, memory. */
+static int
+accept_passing(int arc)
+{
+	return arc == -EMFILE || arc == -ENFILE || arc == -ENOBUFS ||
+	    arc == -ENOMEM;
+}
+
 /* Accept and answer requests until told to stop. */
 static int
 worker_loop(void *arg)
 {
+	const struct timespec pause = { 0, 500 * 1000 * 1000 };	/* 0.5 s */
 	struct worker	*w = arg;
 	struct timespec	 start;
 	struct req_in	 in;
@@ -485,10 +501,16 @@ worker_loop(void *arg)
 		if ((arc = FCGX_Accept_r(&rq)) < 0) {
 			if (quit)
 				break;
-			/* libfcgi: an error its caller should exit on. */
 			hwlog_at(HWLOG_ERR, "event=accept result=error "
-			    "error=%s", hwlog_val(arc > -1000 ?
-			    strerror(-arc) : "libfcgi", v, sizeof(v)));
+			    "error=%s%s", hwlog_val(arc > -1000 ?
+			    strerror(-arc) : "libfcgi", v, sizeof(v)),
+			    accept_passing(arc) ? " action=retry" : "");
+			/* Out of descriptors or memory: it may pass. */
+			if (accept_passing(arc)) {
+				nanosleep(&pause, NULL);	/* SIGTERM: quit */
+				continue;
+			}
+			/* libfcgi: an error its caller should exit on. */
 			rc = EX_OSERR;
 			break;
 		}
@@ -713,12 +735,14 @@ parse_args(int argc, char *argv[], struct server_opts *so, const char **path,
 /* Serve on fd (-1: none bound or passed), as the user we now run as. */
 static int
 serve(struct config *cfg, struct profile_keys *keys,
-    const struct server_opts *so, int fd, const sigset_t *orig)
+    const struct server_opts *so, int fd, const struct start_signals *ss)
 {
 	struct worker_start ws = { cfg, keys, fd };
 
 	if (fd == -1) {
-		sigprocmask(SIG_SETMASK, orig, NULL);
+		sigaction(SIGTERM, &ss->term, NULL);
+		sigaction(SIGUSR1, &ss->usr1, NULL);
+		sigprocmask(SIG_SETMASK, &ss->mask, NULL);
 		return serve_cgi(cfg);
 	}
 	if (FCGX_Init() != 0) {
@@ -771,7 +795,8 @@ main(int argc, char *argv[])
 	struct profile_keys		*keys = NULL;
 	const char		*path = NULL;
 	char			 err[CONFIG_ERR_MAX];
-	sigset_t		 stop, orig;
+	struct start_signals	 ss;
+	sigset_t		 stop;
 	int			 check = 0, fd, rc;
 
 	hwlog_init("humanos-webhook");
@@ -781,7 +806,9 @@ main(int argc, char *argv[])
 	if (check)
 		return check_config(path, &so);
 	stop_signals(&stop);
-	sigprocmask(SIG_BLOCK, &stop, &orig);	/* see stop_signals() */
+	sigprocmask(SIG_BLOCK, &stop, &ss.mask);	/* see stop_signals() */
+	sigaction(SIGTERM, NULL, &ss.term);
+	sigaction(SIGUSR1, NULL, &ss.usr1);
 	if (start_socket(&so, &fd) == -1)
 		return EX_OSERR;
 	if (start_load(path, &cfg, 1) == -1)
@@ -798,7 +825,7 @@ main(int argc, char *argv[])
 		log_err("privileges", err);
 		rc = EX_NOPERM;
 	} else
-		rc = serve(&cfg, keys, &so, fd, &orig);
+		rc = serve(&cfg, keys, &so, fd, &ss);
 	config_keys_free(keys, cfg.nprofiles);
 	config_free(&cfg);	/* wipes every secret */
 	return rc;

@@ -326,6 +326,7 @@ server_supervise(int n, int (*fn)(void *), void *arg)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	hwlog("event=start workers=%d", n);
 	for (;;) {
@@ -342,6 +343,10 @@ server_supervise(int n, int (*fn)(void *), void *arg)
 		if (sig == SIGHUP)
 			hwlog("event=sighup result=ignored hint=\"restart "
 			    "the service to reload its configuration\"");
+		if (sig == SIGUSR1)
+			hwlog("event=sigusr1 result=ignored hint=\"a worker "
+			    "takes it as a graceful stop; SIGTERM stops the "
+			    "service\"");
 		/* A worker that keeps dying must not make us spin. */
 		if (time(NULL) != window) {
 			window = time(NULL);

@@ -148,14 +148,17 @@ free_port() {
 # test_reap PID: wait for PID, our child (outside a case: a case is a
 # subshell), SIGKILLed if it has not exited within 30 seconds, so that a
 # process that ignores its stop fails the case instead of hanging the
-# suite; rc: its exit status.  (The watchdog's sleep must not hold the
-# test's output open.)
+# suite; rc: its exit status.  The watchdog goes with it (its sleep must
+# not hold the test's output open), and so does PID from the cleanup
+# list (reaped, its number may be reused).
 test_reap() {
 	( sleep 30 && kill -KILL "$1" ) >/dev/null 2>&1 &
 	test_reap_dog=$!
 	wait "$1"
 	rc=$?
 	pkill -P "$test_reap_dog" sleep
+	kill "$test_reap_dog" 2>/dev/null
+	test_cleanup_pids=$(echo " $test_cleanup_pids " | sed "s/ $1 / /")
 }
 
 # wait_for CMD...: retry CMD for up to 10 s.

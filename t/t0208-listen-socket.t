@@ -66,7 +66,7 @@ test_expect_success 'bound as PATH.new, mode and owner set, listening, then rena
 	! test -e "$S.new" &&
 	connects "$S"
 '
-stop "$(pgrep -P $pid -x humanos-webhook)"
+kill -TERM "$(pgrep -P $pid -x humanos-webhook)"	# strace's child
 test_reap $pid
 else
 	test_skip 'bound as PATH.new, mode and owner set, listening, then renamed' 'no strace'

@@ -6,15 +6,19 @@
 # shutdown that every accept then failed on: the worker spun at 100% CPU
 # for ever.  A stop sent while the supervisor starts, after FCGX_Init()
 # (which gives SIGTERM libfcgi's handler) and before it supervises,
-# stops it, instead of being swallowed.  A supervisor killed outright
-# takes its workers with it (they used to run on).  A stop pending
-# (blocked) when a process is started still stops it.
+# stops it, instead of being swallowed; one sent to a CGI program ends
+# it.  A supervisor killed outright takes its workers with it (they used
+# to run on).  A stop pending (blocked) when a process is started still
+# stops it.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/hardening-lib.sh"
 
-user=
+user= as_worker=
 if [ "$(id -u)" = 0 ]; then
-	user="--user nobody --group $(id -gn nobody 2>/dev/null || echo nogroup)"
+	grp=$(id -gn nobody 2>/dev/null || echo nogroup)
+	user="--user nobody --group $grp"
+	# prlimit on a worker: as its user (root may lack CAP_SYS_RESOURCE)
+	as_worker="setpriv --reuid=nobody --regid=$grp --clear-groups"
 	chmod 755 "$TRASH"
 	mkdir -p spool && chown nobody spool
 fi
@@ -53,6 +57,45 @@ test_expect_success '--listen: a worker ignores SIGHUP (SIGUSR1 then stops it, e
 	kill -HUP $w && kill -USR1 $w &&
 	wait_for worker_exited $w "[a-z]*=[0-9]*" &&
 	worker_exited $w exit=0
+'
+# lowest_free PID: the lowest descriptor number PID has not open.
+lowest_free() {
+	lf=0
+	while [ -e "/proc/$1/fd/$lf" ]; do lf=$((lf + 1)); done
+	echo $lf
+}
+# idle_client: in the background ($client), a connection to $S that sends
+# nothing and hangs up after 2 s.
+idle_client() {
+	node -e '
+		const s = require("net").connect(process.argv[1]);
+		s.on("error", () => process.exit(1));
+		setTimeout(() => s.destroy(), 2000);
+	' "$S" &
+	client=$!
+}
+test_expect_success '--listen: out of descriptors, a worker logs, waits and retries' '
+	kids=$(pgrep -P $pid | sort) && test -n "$kids" &&
+	for w in $kids; do
+		$as_worker prlimit --pid $w --nofile --output SOFT \
+		    --noheadings | tr -d " " >soft.$w &&
+		$as_worker prlimit --pid $w --nofile=$(lowest_free $w): ||
+		exit 1
+	done &&
+	idle_client &&
+	wait_for grep -q "event=accept result=error error=\"Too many open files\" action=retry" listen.err &&
+	for w in $kids; do
+		$as_worker prlimit --pid $w --nofile=$(cat soft.$w): || exit 1
+	done &&
+	wait $client &&
+	test "$(pgrep -P $pid | sort)" = "$kids" &&
+	for w in $kids; do ! worker_exited $w "[a-z]*=[0-9]*" || exit 1; done
+'
+test_expect_success '--listen: the supervisor logs a SIGUSR1 and ignores it' '
+	kids=$(pgrep -P $pid | sort) &&
+	kill -USR1 $pid &&
+	wait_for grep -q "event=sigusr1 result=ignored" listen.err &&
+	test "$(pgrep -P $pid | sort)" = "$kids"
 '
 test_expect_success '--listen: SIGTERM stops the supervisor and its workers (exit 0)' '
 	kids=$(pgrep -P $pid) &&
@@ -101,6 +144,28 @@ test_expect_success '--listen: SIGTERM sent as the supervisor starts stops it' '
 else
 	test_skip '--listen: SIGTERM sent as the supervisor starts stops it' 'no gdb with python'
 fi
+
+# A CGI program waiting for its body: SIGTERM ends it (the web server's
+# stop), rather than libfcgi's handler that FCGX_IsCGI() installed.
+mkfifo body.fifo
+env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
+    CONTENT_TYPE=application/json REQUEST_URI=/webhook/kyc \
+    CONTENT_LENGTH=100 HTTP_X_TIMESTAMP=1 HTTP_X_SIGNATURE=00 \
+    ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+    HUMANOS_WEBHOOK_CONFIG="$TRASH/hw.conf" \
+    "$HW_WEBHOOK" <body.fifo >cgi.out 2>cgi.err &
+pid=$!
+test_cleanup_pid $pid
+exec 7>body.fifo	# the body's writer, that never writes
+test_expect_success 'setup: a CGI program waits in read(0) for its body' '
+	wait_for sh -c "test \"\$(cut -d\" \" -f1-2 /proc/$pid/syscall)\" = \"0 0x0\""
+'
+kill -TERM $pid
+test_reap $pid
+exec 7>&-
+test_expect_success 'CGI: SIGTERM ends it, there and then' '
+	test $rc = 143 && ! test -s cgi.out
+'
 
 # One process on fd 0, as spawn-fcgi and mod_fcgid run it; it has
 # started (its stop signals blocked) once it has its spool open.
