@@ -13,6 +13,8 @@
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/hardening-lib.sh"
 
+command -v node >/dev/null || skip_all "node not installed"
+
 user= as_worker=
 if [ "$(id -u)" = 0 ]; then
 	grp=$(id -gn nobody 2>/dev/null || echo nogroup)
