@@ -41,17 +41,26 @@ worker_exited() {
 	grep -q "event=worker_exit worker=$1 $2\$" listen.err
 }
 
-"$HW_WEBHOOK" -c hw.conf --listen "unix:$S" --workers 2 $user \
-    2>listen.err &
-pid=$!
-test_cleanup_pid $pid
+# listen_start LOG: a supervisor ($pid) with 2 workers on $S, its log
+# in LOG.
+listen_start() {
+	"$HW_WEBHOOK" -c hw.conf --listen "unix:$S" --workers 2 $user \
+	    2>"$1" &
+	pid=$!
+	test_cleanup_pid $pid
+}
+
+# two_workers: $pid has its 2 workers.
+two_workers() { test "$(pgrep -P $pid | wc -l)" = 2; }
+
+listen_start listen.err
 test_expect_success '--listen: SIGUSR1 makes a worker finish and exit 0; it is replaced' '
 	wait_for test -S "$S" &&
-	wait_for sh -c "test \"\$(pgrep -P $pid | wc -l)\" = 2" &&
+	wait_for two_workers &&
 	w=$(pgrep -P $pid | head -n 1) &&
 	kill -USR1 $w &&
 	wait_for worker_exited $w exit=0 &&
-	wait_for sh -c "test \"\$(pgrep -P $pid | wc -l)\" = 2" &&
+	wait_for two_workers &&
 	! pgrep -P $pid | grep -qx $w
 '
 test_expect_success '--listen: a worker ignores SIGHUP (SIGUSR1 then stops it, exit 0)' '
@@ -109,12 +118,9 @@ test_expect_success '--listen: ... and the supervisor exits 0' '
 	test $rc = 0
 '
 
-"$HW_WEBHOOK" -c hw.conf --listen "unix:$S" --workers 2 $user \
-    2>killed.err &
-pid=$!
-test_cleanup_pid $pid
+listen_start killed.err
 test_expect_success 'setup: a supervisor and its 2 workers' '
-	wait_for sh -c "test \"\$(pgrep -P $pid | wc -l)\" = 2" &&
+	wait_for two_workers &&
 	pgrep -P $pid >kids
 '
 kill -KILL $pid
