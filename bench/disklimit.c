@@ -7,22 +7,23 @@
  *	create DIR/tmp/NAME (O_EXCL), write ROW_SIZE bytes, fsync, close,
  *	rename into DIR/new/, fsync DIR/new/
  *
- * With -m, the spool's own sequence instead (include/spool.h), to see
- * what each of its choices costs on this disk, without the rest of the
- * responder:
+ * With -m, the spool's own sequence instead (include/spool.h), and the
+ * steps that led to it, to see what each choice costs on this disk,
+ * without the rest of the responder:
  *	shared	create in DIR/tmp/, write, fsync it and DIR/tmp/, symlink
  *		DIR/ids/XX/KEY, rename into DIR/new/, fsync DIR/new/ (every
  *		thread's rows in one tmp/; each thread its own fsync of new/,
  *		where the responder's workers share theirs)
  *	own	the same, each thread writing in its own DIR/tmp/TT/ (as each
  *		writer process does in tmp/<pp>/)
- *	spool	own, with the fsync of new/ shared by the threads as the
+ *	tmpsync	own, with the fsync of new/ shared by the threads as the
  *		responder's workers share it: its group fsync, spool_gsync()
  *		(one thread fsyncs for every rename made before its fsync
- *		began; the others wait on a futex)
- *	notmp	spool without the fsync of the thread's tmp directory (the
- *		record could then outlive a row a power loss took: what that
- *		fsync costs)
+ *		began; the others wait on a futex); the spool's sequence
+ *		where this boot's id cannot be read
+ *	spool	tmpsync without the fsync of the thread's tmp directory: the
+ *		spool's sequence (a record a power loss leaves without its
+ *		row is removed at the boot's first start)
  *
  * And two sequences that are not durable row by row, to see what an
  * intent log could save:
@@ -35,7 +36,7 @@
  *		fdatasync of it: one thread syncs for every row written
  *		before its fdatasync began, the others wait
  *
- * usage: disklimit [-m file|shared|own|spool|notmp|nosync|log]
+ * usage: disklimit [-m file|shared|own|tmpsync|spool|nosync|log]
  *		    [-t THREADS] [-d SECONDS] [-s BYTES] DIR
  *
  * Prints one line: "disklimit rows=N seconds=S rps=R p50_us=A p99_us=B
@@ -67,10 +68,10 @@
 #define NAME_MAX_LEN	64
 #define LOG_SIZE	(64 << 20)	/* > ROW_SIZE_MAX */
 
-enum mode { M_FILE, M_SHARED, M_OWN, M_SPOOL, M_NOTMP, M_NOSYNC, M_LOG,
+enum mode { M_FILE, M_SHARED, M_OWN, M_TMPSYNC, M_SPOOL, M_NOSYNC, M_LOG,
 	M__COUNT };
 static const char *const mode_name[M__COUNT] = { "file", "shared", "own",
-	"spool", "notmp", "nosync", "log" };
+	"tmpsync", "spool", "nosync", "log" };
 
 struct worker {
 	pthread_t	 tid;
@@ -99,7 +100,7 @@ struct group {
 	pthread_cond_t	 cond;
 };
 
-static struct spool_gsync newgroup;	/* -m spool, notmp: the spool's */
+static struct spool_gsync newgroup;	/* -m tmpsync, spool: the spool's */
 /* -m log: the ring, the next slot, and its group fdatasync. */
 static struct group	 loggroup = { 0, 0, 0, PTHREAD_MUTEX_INITIALIZER,
 			    PTHREAD_COND_INITIALIZER };
@@ -158,11 +159,11 @@ put_spool(int dirfd, const char *name, unsigned key)
 
 	snprintf(rec, sizeof(rec), "%s.rec", name);
 	snprintf(target, sizeof(target), "new/%s", name);
-	if ((durable() && mode != M_NOTMP && fsync(dirfd) == -1) ||
+	if ((durable() && mode != M_SPOOL && fsync(dirfd) == -1) ||
 	    symlinkat(target, ids, rec) == -1 ||
 	    renameat(dirfd, name, newfd, name) == -1)
 		return -1;
-	if (mode == M_SPOOL || mode == M_NOTMP)
+	if (mode == M_TMPSYNC || mode == M_SPOOL)
 		return spool_gsync(&newgroup, newfd,
 		    (uint32_t)syscall(SYS_gettid));
 	return durable() ? fsync(newfd) : 0;
@@ -336,7 +337,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: disklimit "
-	    "[-m file|shared|own|spool|notmp|nosync|log] [-t THREADS] "
+	    "[-m file|shared|own|tmpsync|spool|nosync|log] [-t THREADS] "
 	    "[-d SECONDS] [-s BYTES] DIR\n");
 	exit(64);
 }

@@ -13,59 +13,77 @@
  * (create, write, fsync, rename, fsync the directory).
  *
  *   1  create tmp/PP/NAME, write the row, and hold an flock on it
- *   B1 fsync(row), fsync(tmp/PP/)    the row and its tmp/ entry durable
- *   2  symlinkat("<resource>/NAME", .ids/xx/KEY)  the record; EEXIST: a
- *      duplicate (below)
- *   3  rename tmp/PP/NAME -> new/NAME  the row published
+ *   B1 fsync(row)                        the row's data durable
+ *   2  symlinkat("<resource>/new/NAME", .ids/xx/KEY)  the record, pending
+ *      (spoolfmt.h); EEXIST: a duplicate (below)
+ *   3  rename tmp/PP/NAME -> new/NAME    the row published
  *   B2 fsync(new/), a group fsync: one fsync of new/ begun after the
  *      rename, by this process or any other (spool_gsync())
  *   4  drop the flock; answer 200
  *
- * Three fsyncs a row at most, one of them shared; three directory
+ * Two fsyncs a row at most, one of them shared; three directory
  * operations (create, symlink, rename).  A record holds no event content:
- * it names its row, nothing else.  The record's directory is not synced
- * before the 200: what a power loss takes of records, the next boot
- * makes again from the rows (below), and a record is made durable before
- * anything relies on it without its row in new/ -- a duplicate's answer,
- * humanos-spool moving the row on.  Each writer process writes in its
- * own tmp/PP/: an fsync of a directory every worker creates files in
- * keeps finding another worker's change to commit, while the writer's
- * own directory is clean once its row was fsynced (bench/disklimit -m
- * shared against -m own: 2-3x the rows a second with 32 writers on
- * ext4; bench/README.md).  The duplicate's wait finds a row's tmp/ entry
- * from the pid in its name.
+ * it names its row, nothing else.  Neither tmp/PP/ nor the record's
+ * directory is synced before the 200: what a power loss takes of records,
+ * the next boot makes again from the rows, and what it leaves of records
+ * without their row, the next boot removes (below).  A record is made
+ * durable before anything relies on it without its row in new/: a
+ * duplicate's answer, humanos-spool moving the row on, which also
+ * settles it ("<resource>/NAME": it then stands whatever becomes of the
+ * row).  Each writer process writes in its own tmp/PP/ (bench/README.md
+ * has why: an fsync of a directory every worker creates files in keeps
+ * finding another worker's change to commit); the duplicate's wait finds
+ * a row's tmp/ entry from the pid in its name.
  *
  * What the argument assumes of the file system (and what the model test,
  * t/spool-model.c, replays): a file's data is durable once it was
  * fsynced; an entry made or removed in a directory is durable once that
  * directory was fsynced (by any process: an fsync begun after the change
- * covers it -- what the group fsync of B2 relies on); a rename is atomic (after a crash the name is in
- * one of its two places) and durable once its target directory was
- * fsynced.  Anything not yet covered may be lost, independently of the
- * rest.  A process killed (not the machine) loses nothing already done.
+ * covers it -- what the group fsync of B2 relies on); a rename is atomic
+ * (after a crash the name is in one of its two places) and durable once
+ * its target directory was fsynced, and an entry names its file, so the
+ * renamed row is in new/ then even if its tmp/ entry never was durable.
+ * Anything not yet covered may be lost, independently of the rest.  A
+ * process killed (not the machine) loses nothing already done.
+ *
+ * The boot's first start (spool_recover()) looks through the spool
+ * before it answers any delivery: it publishes a tmp/ row its record
+ * names, drops the other tmp/ rows, makes the record of a new/ row that
+ * has none, and removes a pending record whose row is nowhere (not in
+ * tmp/PP/, new/, cur/, failed/), durably.  One start does it, holding an
+ * flock on the spool's root, the others of that boot wait for it: so no
+ * writer of this boot runs meanwhile, and a pending record without its
+ * row can only be a power loss's (a live writer's row is in tmp/ or new/
+ * while its record is pending; a failing writer removes its record
+ * first).  A boot is told from the last by its id
+ * (/proc/sys/kernel/random/boot_id), kept in .seq; where it cannot be
+ * read, B1 also fsyncs tmp/PP/ and no record is removed.
  *
  * A power loss, point by point (no 200 is given before B2 ends):
  *   before B1 ends: there is no record; a tmp/ row, whole or not, has no
- *      record naming it and spool_recover() drops it; the retry writes.
- *   after B1, before B2 ends: the row and its tmp/ entry survive; the
- *      record (2) and the rename (3) each may or may not:
- *      - neither: as above, dropped; the retry writes.
- *      - the record, not the rename: the record names a row still in
- *        tmp/: spool_recover() publishes it; the retry is a duplicate.
- *      - the rename, not the record: a row in new/ without a record.
- *        spool_recover() makes its record again, at the first start of
- *        each boot (only a reboot loses what was not synced; the boot id
- *        is kept in .seq), before this start answers any delivery: the
- *        retry is then a duplicate.
- *      - both: as after B2.
+ *      record naming it and is dropped; the retry writes.
+ *   after B1, before B2 ends: the row's data survives; its tmp/ entry,
+ *      the record (2) and the rename (3) each may or may not:
+ *      - no record: a tmp/ row is dropped; a new/ row gets its record
+ *        made again; the retry writes, or is a duplicate.
+ *      - the record, and the row in tmp/: published; the retry is a
+ *        duplicate.
+ *      - the record, and the row in new/: as after B2.
+ *      - the record, the row nowhere: the record is removed (the row was
+ *        never acknowledged); the retry writes.
  *   after B2: the row is durable in new/ (the 200 is true); its record
  *      may not be, and if a power loss takes it the boot's first start
  *      makes it again, as above, before the retry.  Before a row leaves
- *      new/, humanos-spool makes its record durable (so a row in cur/ or
- *      failed/, or deleted, always left a durable record behind); before
- *      a duplicate is answered, the record is made durable too (below).
- * So a record never survives without its row, an acknowledged row is
- * never lost, and a retry never makes a second row.
+ *      new/, humanos-spool settles its record, durably (so a row in cur/
+ *      or failed/, or deleted, always left a settled record behind, which
+ *      is never removed for want of its row); before a duplicate is
+ *      answered, the record is made durable too, and the row it names
+ *      first (below).
+ * So a record never survives a boot's first start without its row,
+ * unless settled; an acknowledged row is never lost, and a retry never
+ * makes a second row.  A row removed from new/ by other means than
+ * humanos-spool leaves a pending record, which the next boot's first
+ * start removes: that event would be spooled again if delivered again.
  *
  * A failure (an errno, not a crash) takes back only what no one can
  * have been told about.  Before the rename it removes the record, syncs
@@ -81,11 +99,14 @@
  * may meet a writer in flight, which could yet fail and take its record
  * back -- until its row leaves tmp/.  So while the row the record names
  * is in tmp/, it waits for that lock (SPOOL_AWAIT_MS at most): the
- * record gone, it writes its own row; the record standing, it syncs
- * .ids/xx and answers duplicate (its row is then durable: B1 came before
- * the record, and spool_recover() publishes a tmp/ row its record names);
- * still locked, it fails (503: the provider retries).  A row already in
- * new/ is not waited for: a consumer may hold its lock for long.
+ * record gone, it writes its own row; still locked, it fails (503: the
+ * provider retries); the record standing, the row it names is made
+ * durable where it is -- its writer may have been killed before B2, its
+ * data durable (B1 came before the record), its entry in tmp/PP/ or new/
+ * not: both are fsynced -- then .ids/xx, and the answer is duplicate.  A
+ * row already in new/ is not waited for (a consumer may hold its lock
+ * for long).  A stale delivery whose event was spooled (spool_seen())
+ * waits and syncs the same way before it is answered duplicate.
  *
  * Records of older spools (empty files; hard links to their rows) are
  * still read as records; a tmp/ row with a second link is published.
@@ -189,6 +210,9 @@ struct spool {
 	uid_t		 euid;		/* who we are, learnt at spool_open() */
 	int		 adopt;		/* we are not uid:gid: give rows away */
 	enum config_sync sync;
+	int		 bootid;	/* this boot's id is known: its first
+					   start removes records a power loss
+					   left without their row */
 };
 
 enum spool_status {
@@ -210,9 +234,10 @@ void	spool_close(struct spool *sp);
 /*
  * Finish what a crash left: in every tmp/, publish the rows of dead
  * writers that their record names and remove the others; at the first
- * start of a boot, make again the records that rows in new/ lost.
- * Returns the number of rows published and records made, or -1 with err
- * set.
+ * start of a boot (the others wait for it), make again the records that
+ * rows in new/ lost, and remove the pending records whose row is
+ * nowhere.  Returns the number of rows published, records made and
+ * records removed, or -1 with err set.
  */
 int	spool_recover(struct spool *sp, char *err, size_t errlen);
 
@@ -243,8 +268,9 @@ int	spool_next_name(struct spool *sp, char name[SPOOL_NAME_MAX]);
 int	spool_adopt(int fd, uid_t uid, gid_t gid, mode_t mode);
 
 /*
- * Whether the event key was spooled already: 1 (its record exists and is
- * durable), 0 (never seen), -1 (cannot tell).
+ * Whether the event key was spooled already: 1 (its record stands, and
+ * it and its row are durable: as for a duplicate), 0 (never seen, or its
+ * writer failed), -1 (cannot tell, or its writer is still in flight).
  */
 int	spool_seen(struct spool *sp, const char *key);
 

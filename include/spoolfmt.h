@@ -8,9 +8,11 @@
  *   SPOOL/<resource>/.attempts/<row name>, SPOOL/<resource>/.backoff
  *   SPOOL/.ids/<xx>/<key>      exactly-once records, xx = the key's last
  *                              two characters: a symbolic link whose
- *                              target, "<resource>/<row name>", names the
- *                              row it was made for (never followed; no
- *                              event content).  Spools of 0.x also hold
+ *                              target names the row it was made for,
+ *                              pending or settled (below; never
+ *                              followed; no event content), and
+ *                              "<key>.<pid>" while humanos-spool
+ *                              settles it.  Spools of 0.x also hold
  *                              records that are empty files, or hard
  *                              links to their rows, and "<key>.<pid>"
  *                              temporaries: all are read as records.
@@ -116,16 +118,33 @@ int	sf_ids_sub_valid(const char *name);
  */
 int	sf_record_tmp(const char *rec, long pid, char *buf, size_t len);
 
-/* A record's target, "<resource>/<row name>", with its NUL. */
-#define SF_TARGET_MAX	(32 + SF_NAME_MAX)
+/*
+ * A record's target names the row it was made for, in one of two forms:
+ *
+ *   "<resource>/new/<row name>"  pending: made by the writer, whose row
+ *                                may not be durable yet; a power loss
+ *                                can leave it without its row, and the
+ *                                boot's first start removes it then
+ *                                (spool.h)
+ *   "<resource>/<row name>"      settled: made durable by humanos-spool
+ *                                before its row left new/ (and every
+ *                                record of older spools); it stands
+ *                                whatever became of its row
+ */
+#define SF_TARGET_MAX	(32 + SF_NAME_MAX)	/* with its NUL */
+#define SF_PENDING	"new"		/* the pending form's middle */
+
+/* Make the target of the row name of res, pending or settled: 0/-1. */
+int	sf_record_target(char target[SF_TARGET_MAX], enum resource res,
+	    const char *name, int settled);
 
 /*
  * Make the record rec (below the directory idsfd) for the row name of
- * resource res: symlinkat(2), so EEXIST when the key has one.  Returns 0,
- * or -1 with errno.
+ * resource res, pending or settled: symlinkat(2), so EEXIST when the key
+ * has one.  Returns 0, or -1 with errno.
  */
 int	sf_record_make(int idsfd, const char *rec, enum resource res,
-	    const char *name);
+	    const char *name, int settled);
 
 /*
  * Read the record rec below idsfd.  Returns 1 and its target (NUL
@@ -134,9 +153,26 @@ int	sf_record_make(int idsfd, const char *rec, enum resource res,
  */
 int	sf_record_read(int idsfd, const char *rec, char target[SF_TARGET_MAX]);
 
-/* Whether target names the row name of resource res.  1/0. */
+/*
+ * The row a target names: its resource in *res and its name in name.
+ * Returns 1 (pending), 0 (settled), or -1 (not a target of ours).
+ */
+int	sf_record_split(const char *target, enum resource *res,
+	    char name[SF_NAME_MAX]);
+
+/* Whether target (either form) names the row name of res.  1/0. */
 int	sf_record_names(const char *target, enum resource res,
 	    const char *name);
+
+/*
+ * Settle the record rec for the row name of res, which is in new/ and
+ * about to leave it: a pending record naming that row is replaced by the
+ * settled one (made as "<rec>.<pid>", given to uid:gid as root, renamed
+ * over it), a missing one is made settled, any other is left as it is;
+ * then its directory is fsynced.  Returns 0, or -1 with errno.
+ */
+int	sf_record_settle(int idsfd, const char *rec, enum resource res,
+	    const char *name, uid_t uid, gid_t gid);
 
 enum sf_record_kind {
 	SF_NOT_RECORD,			/* anything else: leave it */

@@ -241,10 +241,13 @@ spool_open_resources(struct spool *sp, mode_t dmode)
 	return 0;
 }
 
+static int	spool_boot_id(uint64_t boot[2]);
+
 int
 spool_open(struct spool *sp, const char *root, mode_t file_mode,
     enum config_sync sync, char *err, size_t errlen)
 {
+	uint64_t boot[2];
 	mode_t	dmode = sf_dir_mode(file_mode), um;
 	char	sub[SF_SUB_LEN + 1];
 	unsigned i;
@@ -253,6 +256,7 @@ spool_open(struct spool *sp, const char *root, mode_t file_mode,
 	spool_reset(sp);
 	sp->file_mode = file_mode;
 	sp->sync = sync;
+	sp->bootid = spool_boot_id(boot) == 0;
 	/* fchmod(2) each row only if the umask would take bits away. */
 	um = umask(0);
 	umask(um);
@@ -371,7 +375,7 @@ spool_make_record(struct spool *sp, enum resource res, const char *name,
 	char	sub[SF_SUB_LEN + 1];
 	int	fd;
 
-	if (sf_record_make(sp->idsfd, rec, res, name) == -1) {
+	if (sf_record_make(sp->idsfd, rec, res, name, 0) == -1) {
 		if (errno != ENOENT)
 			return -1;
 		/* The first record in its subdirectory. */
@@ -380,7 +384,7 @@ spool_make_record(struct spool *sp, enum resource res, const char *name,
 		    sf_dir_mode(sp->file_mode))) == -1)
 			return -1;
 		close(fd);
-		if (sf_record_make(sp->idsfd, rec, res, name) == -1)
+		if (sf_record_make(sp->idsfd, rec, res, name, 0) == -1)
 			return -1;
 	}
 	/* A link has no mode of its own: only its owner is given. */
@@ -437,10 +441,10 @@ spool_write_all(int fd, const char *row, size_t rowlen)
 }
 
 /*
- * Write the row in tmp/ and make it durable there.  Returns the row's
- * descriptor, locked (flock LOCK_EX) until the caller closes it: a
- * concurrent delivery of the same event waits on that lock before it
- * answers "duplicate" (spool_await_record).  -1 on failure.
+ * Write the row in tmp/ and make its data durable (barrier 1).  Returns
+ * the row's descriptor, locked (flock LOCK_EX) until the caller closes
+ * it: a concurrent delivery of the same event waits on that lock before
+ * it answers "duplicate" (spool_await_record).  -1 on failure.
  */
 static int
 spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
@@ -458,8 +462,13 @@ spool_write_tmp(struct spool *sp, int tmpfd, const char *name,
 	    sp->chmod && fchmod(fd, sp->file_mode) == -1) ||
 	    spool_write_all(fd, row, rowlen) == -1 ||
 	    spool_fsync(sp, fd) == -1 ||
-	    /* The tmp/ entry is durable before any record can point to it. */
-	    spool_fsync(sp, tmpfd) == -1) {
+	    /*
+	     * Not the tmp/ entry: a record a power loss leaves without its
+	     * row is removed at the boot's first start.  Unless this boot
+	     * cannot be told from the last: then the entry is durable
+	     * before any record can name it.
+	     */
+	    (!sp->bootid && spool_fsync(sp, tmpfd) == -1)) {
 		saved = errno;
 		close(fd);
 		(void)unlinkat(tmpfd, name, 0);
@@ -512,25 +521,25 @@ spool_await_gone(struct spool *sp, const char *rec)
  * could yet fail and take its record back: that is, until it renamed its
  * row out of tmp/ (spool.h).  While the row the record names is in tmp/,
  * wait for the lock its writer holds on it.  Returns 0: the record stands
- * (a duplicate may be answered once it is durable); 1: it is gone (that
- * writer failed: write ours); -1: it could not be told (errno; answer
- * 503, the provider retries).
+ * (a duplicate may be answered once it is durable:
+ * spool_record_durable()); 1: it is gone (that writer failed: write
+ * ours); -1: it could not be told (errno; answer 503, the provider
+ * retries).
  */
 static int
-spool_await_record(struct spool *sp, enum resource res, const char *rec)
+spool_await_record(struct spool *sp, const char *rec)
 {
-	char	target[SF_TARGET_MAX], path[4 + SF_NAME_MAX];
-	const char *name;
-	long	pid;
-	int	fd, kind;
+	char		target[SF_TARGET_MAX], name[SF_NAME_MAX];
+	char		path[4 + SF_NAME_MAX];
+	enum resource	res;
+	long		pid;
+	int		fd, kind;
 
 	if ((kind = sf_record_read(sp->idsfd, rec, target)) != 1)
 		return kind == 0 ? 0 : errno == ENOENT ? 1 : -1;
 	/* An older spool's records are files, and stand. */
-	if ((name = strrchr(target, '/')) == NULL ||
-	    !sf_record_names(target, res, ++name))
-		return 0;
-	if (sf_name_parse(name, NULL, &pid) == -1)
+	if (sf_record_split(target, &res, name) == -1 ||
+	    sf_name_parse(name, NULL, &pid) == -1)
 		return 0;
 	sf_tmp_sub(pid, path);
 	snprintf(path + 2, sizeof(path) - 2, "/%s", name);
@@ -543,6 +552,39 @@ spool_await_record(struct spool *sp, enum resource res, const char *rec)
 	close(fd);
 	/* That writer is done, or dead: the record stands unless it went. */
 	return spool_await_gone(sp, rec);
+}
+
+/*
+ * The record rec stands (spool_await_record()): make it durable before a
+ * duplicate is answered, and first, when it is pending, the row it
+ * names.  That row's data is (barrier 1 came before the record), but its
+ * writer may have been killed before barrier 2 with the row's entry in
+ * tmp/PP/ or new/ not yet synced: both are.  A settled record's row was
+ * durable before it was settled.  0, or -1 (errno).
+ */
+static int
+spool_record_durable(struct spool *sp, const char *rec)
+{
+	char		target[SF_TARGET_MAX], name[SF_NAME_MAX], sub[3];
+	enum resource	res;
+	long		pid;
+	int		fd;
+
+	if (sp->sync == SYNC_NONE)
+		return 0;
+	if (sf_record_read(sp->idsfd, rec, target) == 1 &&
+	    sf_record_split(target, &res, name) == 1 &&
+	    sf_name_parse(name, NULL, &pid) == 0) {
+		sf_tmp_sub(pid, sub);
+		fd = openat(sp->tmpfd[res], sub, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW);
+		if ((fd == -1 && errno != ENOENT) ||
+		    (fd != -1 && util_close(fd, fsync(fd)) == -1) ||
+		    spool_gsync(&((struct spool_shared *)sp->seq)->gsync[res],
+		    sp->newfd[res], (uint32_t)getpid()) == -1)
+			return -1;
+	}
+	return spool_fsync_record(sp, rec);
 }
 
 int
@@ -662,14 +704,14 @@ spool_put(struct spool *sp, enum resource res, const char *key,
 		 * once that record stands, and made durable.
 		 */
 		step = "record wait";
-		switch (spool_await_record(sp, res, rec)) {
+		switch (spool_await_record(sp, rec)) {
 		case 1:
 			continue;	/* that writer failed: ours, then */
 		case -1:
 			goto fail;
 		}
 		step = "record sync";
-		if (spool_fsync_record(sp, rec) == -1)
+		if (spool_record_durable(sp, rec) == -1)
 			goto fail;
 		(void)unlinkat(tmpfd, name, 0);
 		close(rowfd);
@@ -854,6 +896,99 @@ spool_recover_new(struct spool *sp, enum resource res, int *made)
 	return rc;
 }
 
+/*
+ * Whether the row name of res is anywhere a row can be: tmp/PP/, new/,
+ * cur/, failed/, looked at in the order rows move, so that a row that
+ * moves on while we look is still found.  1 (or cannot tell), 0: nowhere.
+ */
+static int
+spool_row_somewhere(struct spool *sp, enum resource res, const char *name)
+{
+	static const char *const later[] = { SF_CUR, SF_FAILED };
+	char	path[64 + SF_NAME_MAX], sub[3];
+	long	pid;
+	size_t	i;
+
+	if (sf_name_parse(name, NULL, &pid) == -1)
+		return 1;
+	sf_tmp_sub(pid, sub);
+	snprintf(path, sizeof(path), "%s/%s", sub, name);
+	if (faccessat(sp->tmpfd[res], path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT ||
+	    faccessat(sp->newfd[res], name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
+		return 1;
+	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s",
+		    event_resource_name(res), later[i], name);
+		if (faccessat(sp->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) ==
+		    0 || errno != ENOENT)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * .ids/<sub>/ (open as fd): remove the pending records whose row is
+ * nowhere, which only a power loss leaves (it kept the record and took
+ * the row, whose barrier 2 had not ended: never acknowledged).  No writer
+ * runs (spool_recover()); a consumer may, and settles a record before
+ * its row can leave new/: read again before it goes, a record settled
+ * meanwhile stays.  The removals are durable before any delivery is
+ * answered, lest one come back beside the retry's record.
+ */
+static int
+spool_sweep_sub(struct spool *sp, int fd, const char *sub, int *removed)
+{
+	char		 target[SF_TARGET_MAX], again[SF_TARGET_MAX];
+	char		 name[SF_NAME_MAX];
+	struct dirent	*de;
+	enum resource	 res;
+	DIR		*d;
+	int		 n = 0, rc = 0;
+
+	if ((d = spool_opendir_read(fd)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (sf_record_kind(sub, de->d_name) != SF_RECORD ||
+		    sf_record_read(fd, de->d_name, target) != 1 ||
+		    sf_record_split(target, &res, name) != 1 ||
+		    spool_row_somewhere(sp, res, name) ||
+		    sf_record_read(fd, de->d_name, again) != 1 ||
+		    strcmp(target, again) != 0)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0)
+			n++;
+		else if (errno != ENOENT)
+			rc = -1;
+	}
+	closedir(d);
+	if (n > 0 && spool_fsync(sp, fd) == -1)
+		rc = -1;
+	*removed += n;
+	return rc;
+}
+
+static int
+spool_sweep_ids(struct spool *sp, int *removed)
+{
+	char		sub[SF_SUB_LEN + 1];
+	unsigned	i;
+	int		fd, rc = 0;
+
+	for (i = 0; i < SF_IDS_SUBS && rc == 0; i++) {
+		sf_ids_sub(i, sub);
+		if ((fd = openat(sp->idsfd, sub, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			if (errno != ENOENT)
+				rc = -1;
+			continue;
+		}
+		rc = util_close(fd, spool_sweep_sub(sp, fd, sub, removed));
+	}
+	return rc;
+}
+
 /* Bytes of the regular files in dir below the quarantine; 0 or -1. */
 static int
 spool_quarantine_sum(int qfd, const char *dir, uint64_t *sum)
@@ -1010,11 +1145,16 @@ spool_seen(struct spool *sp, const char *key)
 	sf_record_path(key, rec);
 	if (fstatat(sp->idsfd, rec, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
-	/* As for a duplicate: durable before we say so. */
-	if ((!S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) ||
-	    spool_fsync_record(sp, rec) == -1)
+	if (!S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode))
 		return -1;
-	return 1;
+	/* As for a duplicate: standing, and durable before we say so. */
+	switch (spool_await_record(sp, rec)) {
+	case 1:
+		return 0;
+	case -1:
+		return -1;
+	}
+	return spool_record_durable(sp, rec) == -1 ? -1 : 1;
 }
 
 /* This boot's id (/proc/sys/kernel/random/boot_id), 128 bits.  0/-1. */
@@ -1046,41 +1186,66 @@ spool_boot_id(uint64_t boot[2])
 	return half == 32 ? 0 : -1;
 }
 
+/* Whether the boot that last looked through the spool is this one. */
+static int
+spool_boot_done(const struct spool *sp)
+{
+	uint64_t	boot[2];
+
+	return sp->bootid && spool_boot_id(boot) == 0 &&
+	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT], __ATOMIC_SEQ_CST) ==
+	    boot[0] &&
+	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT + 1], __ATOMIC_SEQ_CST) ==
+	    boot[1];
+}
+
 int
 spool_recover(struct spool *sp, char *err, size_t errlen)
 {
-	uint64_t	used;
-	int		i, published = 0;
-
-	uint64_t	boot[2];
-	int		scan, made = 0;
+	uint64_t	used, boot[2];
+	int		i, scan, lockfd = -1, published = 0, made = 0;
+	int		removed = 0;
 
 	/*
-	 * A record is lost only with the page cache, i.e. by a reboot:
-	 * new/ is looked through at the first start of each boot.
+	 * What only a power loss leaves -- rows in new/ without their
+	 * record, pending records without their row -- is looked for at
+	 * the first start of each boot, before it answers any delivery.
+	 * One start looks, holding the lock of the spool's root; the
+	 * others wait for it, and then find its boot id in .seq.  So no
+	 * writer of this boot runs while records are removed.
 	 */
-	scan = spool_boot_id(boot) == -1 ||
-	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT], __ATOMIC_RELAXED) !=
-	    boot[0] ||
-	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT + 1], __ATOMIC_RELAXED) !=
-	    boot[1];
+	if ((scan = !spool_boot_done(sp)) &&
+	    ((lockfd = openat(sp->rootfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || flock(lockfd, LOCK_EX) == -1))
+		goto fail;
+	if (scan)
+		scan = !spool_boot_done(sp);
 	for (i = 0; i < RES__COUNT; i++)
 		if (spool_recover_tmp(sp, i, &published) == -1 ||
 		    (scan && spool_recover_new(sp, i, &made) == -1))
-			return util_err(err, errlen, "spool %s/%s: %s",
-			    sp->root, event_resource_name(i),
-			    strerror(errno));
-	if (scan && spool_boot_id(boot) == 0) {
-		__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT], boot[0],
-		    __ATOMIC_RELAXED);
-		__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT + 1], boot[1],
-		    __ATOMIC_RELAXED);
+			goto fail;
+	if (scan && sp->bootid) {
+		if (spool_sweep_ids(sp, &removed) == -1)
+			goto fail;
+		if (spool_boot_id(boot) == 0) {
+			__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT], boot[0],
+			    __ATOMIC_SEQ_CST);
+			__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT + 1], boot[1],
+			    __ATOMIC_SEQ_CST);
+		}
 	}
+	if (lockfd != -1)
+		close(lockfd);
 	/* The quarantine's size, counted afresh at every start. */
 	if (spool_quarantine_scan(sp, &used) == 0)
 		__atomic_store_n(&sp->seq[SPOOL_SEQ_QBYTES], used,
 		    __ATOMIC_RELAXED);
-	return published + made;
+	return published + made + removed;
+fail:
+	util_err(err, errlen, "spool %s: %s", sp->root, strerror(errno));
+	if (lockfd != -1)
+		close(lockfd);
+	return -1;
 }
 
 int

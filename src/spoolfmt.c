@@ -132,24 +132,25 @@ sf_record_tmp(const char *rec, long pid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static int
+int
 sf_record_target(char target[SF_TARGET_MAX], enum resource res,
-    const char *name)
+    const char *name, int settled)
 {
 	int	n;
 
-	n = snprintf(target, SF_TARGET_MAX, "%s/%s", event_resource_name(res),
-	    name);
+	n = snprintf(target, SF_TARGET_MAX, "%s/%s%s%s",
+	    event_resource_name(res), settled ? "" : SF_PENDING,
+	    settled ? "" : "/", name);
 	return n < 0 || n >= SF_TARGET_MAX ? -1 : 0;
 }
 
 int
 sf_record_make(int idsfd, const char *rec, enum resource res,
-    const char *name)
+    const char *name, int settled)
 {
 	char	target[SF_TARGET_MAX];
 
-	if (sf_record_target(target, res, name) == -1) {
+	if (sf_record_target(target, res, name, settled) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -172,12 +173,88 @@ sf_record_read(int idsfd, const char *rec, char target[SF_TARGET_MAX])
 }
 
 int
+sf_record_split(const char *target, enum resource *res,
+    char name[SF_NAME_MAX])
+{
+	char		 rname[SF_TARGET_MAX];
+	const char	*slash, *last;
+	int		 pending;
+
+	if ((slash = strchr(target, '/')) == NULL ||
+	    (size_t)(slash - target) >= sizeof(rname))
+		return -1;
+	memcpy(rname, target, (size_t)(slash - target));
+	rname[slash - target] = '\0';
+	last = strrchr(target, '/');
+	pending = last != slash;
+	if ((pending && ((size_t)(last - slash - 1) != strlen(SF_PENDING) ||
+	    memcmp(slash + 1, SF_PENDING, strlen(SF_PENDING)) != 0)) ||
+	    event_resource_parse(rname, res) == -1 ||
+	    sf_name_parse(last + 1, NULL, NULL) == -1)
+		return -1;
+	snprintf(name, SF_NAME_MAX, "%s", last + 1);
+	return pending;
+}
+
+int
 sf_record_names(const char *target, enum resource res, const char *name)
 {
-	char	want[SF_TARGET_MAX];
+	char		n[SF_NAME_MAX];
+	enum resource	r;
 
-	return sf_record_target(want, res, name) == 0 &&
-	    strcmp(target, want) == 0;
+	return sf_record_split(target, &r, n) != -1 && r == res &&
+	    strcmp(n, name) == 0;
+}
+
+int
+sf_record_settle(int idsfd, const char *rec, enum resource res,
+    const char *name, uid_t uid, gid_t gid)
+{
+	char	target[SF_TARGET_MAX], tmp[SF_RECORD_MAX + 24];
+	char	sub[SF_SUB_LEN + 1], n[SF_NAME_MAX];
+	enum resource r;
+	int	fd, made = 0;
+
+	switch (sf_record_read(idsfd, rec, target)) {
+	case -1:
+		if (errno != ENOENT)
+			return -1;
+		if (sf_record_make(idsfd, rec, res, name, 1) == -1) {
+			if (errno != EEXIST)
+				return -1;
+		} else
+			made = 1;
+		break;
+	case 1:
+		if (sf_record_split(target, &r, n) != 1 || r != res ||
+		    strcmp(n, name) != 0)
+			break;
+		/* Pending, for this row: replaced whole, never missing. */
+		if (sf_record_tmp(rec, (long)getpid(), tmp, sizeof(tmp)) ==
+		    -1) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		(void)unlinkat(idsfd, tmp, 0);	/* a crashed run's */
+		if (sf_record_make(idsfd, tmp, res, name, 1) == -1)
+			return -1;
+		if (geteuid() == 0)
+			(void)fchownat(idsfd, tmp, uid, gid,
+			    AT_SYMLINK_NOFOLLOW);
+		if (renameat(idsfd, tmp, idsfd, rec) == -1) {
+			(void)unlinkat(idsfd, tmp, 0);
+			return -1;
+		}
+		break;
+	}
+	/* A link has no mode: only its owner is given (as root). */
+	if (made && geteuid() == 0)
+		(void)fchownat(idsfd, rec, uid, gid, AT_SYMLINK_NOFOLLOW);
+	sf_record_sub(rec, sub);
+	if ((fd = openat(idsfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return -1;
+	return util_close(fd, fsync(fd));
 }
 
 enum sf_record_kind

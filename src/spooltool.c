@@ -77,31 +77,16 @@ int
 hs_record_settle(const struct hs_spool *sp, enum resource res, int fd,
     const char *name)
 {
-	char	rec[SF_RECORD_MAX], sub[SF_SUB_LEN + 1];
-	int	idsfd, subfd;
+	char	rec[SF_RECORD_MAX];
+	int	idsfd;
 
 	if (sf_row_record_fd(fd, res, rec) != 0)
 		return 0;
 	if ((idsfd = openat(sp->rootfd, SF_IDS, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
-	if (faccessat(idsfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) == -1) {
-		if (errno != ENOENT ||
-		    (sf_record_make(idsfd, rec, res, name) == -1 &&
-		    errno != EEXIST))
-			return util_close(idsfd, -1);
-		/* A link has no mode: only its owner is given (as root). */
-		if (geteuid() == 0)
-			(void)fchownat(idsfd, rec, sp->uid, sp->gid,
-			    AT_SYMLINK_NOFOLLOW);
-	}
-	sf_record_sub(rec, sub);
-	subfd = openat(idsfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW);
-	close(idsfd);
-	if (subfd == -1)
-		return -1;
-	return util_close(subfd, fsync(subfd));
+	return util_close(idsfd, sf_record_settle(idsfd, rec, res, name,
+	    sp->uid, sp->gid));
 }
 
 int

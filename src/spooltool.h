@@ -118,9 +118,11 @@ void	hs_spool_close(struct hs_spool *sp);
 int	hs_adopt(const struct hs_spool *sp, int fd, int dir);
 
 /*
- * Before the claimed row fd (name, of res, in new/) moves on: make sure
- * its exactly-once record exists (made again if a power loss took it:
- * include/spool.h) and is durable.  A row without an id has no record.
+ * Before the claimed row fd (name, of res, in new/) moves on: settle its
+ * exactly-once record (sf_record_settle(): made settled if a power loss
+ * took it, a pending one made settled, durable; include/spool.h), so
+ * that it stands whatever becomes of the row.  A row without an id has
+ * no record.
  * Returns 0, or -1 with errno (ours to retry, not the row's fault).
  */
 int	hs_record_settle(const struct hs_spool *sp, enum resource res,

@@ -19,12 +19,14 @@
  *     MKNOD, UNLINK) is durable once D was fsynced after it;
  *   - a RENAME is atomic (after a crash the name is in exactly one of
  *     its two places), and durable once its target directory was fsynced
- *     after it;
+ *     after it; an entry names its file (inode), so a rename that
+ *     survived names the file it moved at its target even if the entry
+ *     it moved from was never durable;
  *   - any operation that no later sync covers may be lost, whatever
  *     became of the others.
  * So a crash after operation c leaves operations 1..c less any subset
  * of the uncovered ones.  Each such state is rebuilt: the operations
- * replayed in order on a model of the spool (one whose source is gone
+ * replayed in order on a model of the spool (a LINK whose source is gone
  * is skipped; a lost write leaves its bytes out), the model written out
  * on an empty spool.  Then spool_recover() runs on it and must leave
  *   I1  no record in .ids/ without a row of its key;
@@ -33,12 +35,14 @@
  *       SPOOL_DUPLICATE) before the crash;
  * and the provider's retry (spool_put again) must answer 200 -- and
  * SPOOL_DUPLICATE if a 200 was answered before -- leaving one row and
- * its record.  A row is in kyc/new/, or in kyc/cur/ once consumed.
+ * its record.  A row is in kyc/new/, or in kyc/cur/ once consumed; a
+ * row its consumer deleted leaves its record, and no row.
  *
  * Scenarios: A, one put; B, a put killed before each of its operations,
  * then a second delivery of the event; C, a put whose m-th fsync fails
  * (EIO), or whose m-th renameat does; D, one put, then a consumer takes
- * the row (a record must outlive its row's stay in new/).
+ * the row, to cur/ or deleting it (a record must outlive its row's stay
+ * in new/).  A's put must make two fsyncs: the row's and new/'s.
  *
  * E: the group fsync of barrier 2 (spool_gsync()), which the one-writer
  * histories above never share: two writers A and B on one directory,
@@ -85,9 +89,10 @@ static const char *const op_names[] = { "CREATE", "WRITE", "SYNC_FILE",
 	"SYNC_DIR", "LINK", "SYMLINK", "RENAME", "UNLINK", "MKNOD" };
 
 /*
- * ino: the file of CREATE, MKNOD, WRITE, SYNC_FILE.  path: the entry
- * made or removed; SYNC_DIR: the directory.  arg: LINK, RENAME: the
- * source; SYMLINK: the target.  WRITE: len bytes of data at off.
+ * ino: the file of CREATE, MKNOD, WRITE, SYNC_FILE, and the one RENAME
+ * moved (-1: a symbolic link, its target in data, len bytes).  path: the
+ * entry made or removed; SYNC_DIR: the directory.  arg: LINK, RENAME:
+ * the source; SYMLINK: the target.  WRITE: len bytes of data at off.
  */
 struct op {
 	enum op_kind	kind;
@@ -135,6 +140,8 @@ struct model {
 struct run {
 	char		name[32];
 	int		ack;		/* -1: no 200 was answered */
+	int		deleted;	/* > 0: the operation (from 1) that
+					   deleted the acknowledged row */
 };
 
 /* What a violation breaks: its message's first word. */
@@ -452,7 +459,11 @@ __wrap_symlinkat(const char *target, int dfd, const char *name)
 int
 __wrap_renameat(int fromfd, const char *from, int tofd, const char *to)
 {
-	char	rel[M_PATH], src[M_PATH];
+	struct stat	 st;
+	struct op	*o;
+	char		 rel[M_PATH], src[M_PATH], link[M_DATA];
+	ssize_t		 n = -1;
+	int		 ino = -1;
 
 	if (!op_begin(tofd, to, rel))
 		return __real_renameat(fromfd, from, tofd, to);
@@ -460,12 +471,22 @@ __wrap_renameat(int fromfd, const char *from, int tofd, const char *to)
 		errno = EIO;
 		return -1;
 	}
+	/* What it moves: a file of the model, or a symbolic link. */
+	if (fstatat(fromfd, from, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			n = readlinkat(fromfd, from, link, sizeof(link));
+		else
+			ino = ino_find(st.st_ino);
+	}
 	if (__real_renameat(fromfd, from, tofd, to) == -1)
 		return -1;
-	if (rel_path(fromfd, from, src) == -1)
+	if (rel_path(fromfd, from, src) == -1 || (ino == -1 && n <= 0) ||
+	    (o = op_add(OP_RENAME, ino, rel, src)) == NULL)
 		lg->unmodelled++;
-	else
-		op_add(OP_RENAME, -1, rel, src);
+	else if (ino == -1) {
+		memcpy(o->data, link, (size_t)n);
+		o->len = (size_t)n;
+	}
 	return 0;
 }
 
@@ -601,8 +622,21 @@ model_apply(struct model *m, const struct op *o)
 		break;
 	case OP_LINK:
 	case OP_RENAME:
-		if ((e = entry_find(m, o->arg)) == NULL)
-			break;		/* its source was lost */
+		if ((e = entry_find(m, o->arg)) == NULL) {
+			/*
+			 * The source's entry was lost: a rename still
+			 * names what it moved at its target (its file,
+			 * with what survived of its data, or its link).
+			 */
+			if (o->kind == OP_RENAME && o->ino != -1)
+				entry_set(m, o->path, o->ino, "");
+			else if (o->kind == OP_RENAME) {
+				snprintf(src.target, sizeof(src.target),
+				    "%.*s", (int)o->len, o->data);
+				entry_set(m, o->path, -1, src.target);
+			}
+			break;
+		}
 		src = *e;
 		if (o->kind == OP_RENAME)
 			entry_del(m, o->arg);
@@ -738,9 +772,12 @@ rows_of(const char *want)
 	return count_in(SF_NEW, want) + count_in(SF_CUR, want);
 }
 
-/* I1: every record below .ids/ has a row of its key (its id). */
+/*
+ * I1: every record below .ids/ has a row of its key (its id); gone: but
+ * the row that was deleted, whose record must stand.
+ */
 static void
-check_records(struct tally *t, const char *where)
+check_records(struct tally *t, const char *where, int gone)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -756,7 +793,8 @@ check_records(struct tally *t, const char *where)
 		}
 		while ((de = readdir(d)) != NULL)
 			if (sf_record_kind(sub, de->d_name) == SF_RECORD &&
-			    rows_of(de->d_name) < 1)
+			    rows_of(de->d_name) < 1 &&
+			    !(gone && strcmp(de->d_name, key) == 0))
 				violation(t, where, "I1: record %s/%s/%.8s... "
 				    "without its row", SPOOL_IDS_DIR, sub,
 				    de->d_name);
@@ -764,9 +802,9 @@ check_records(struct tally *t, const char *where)
 	}
 }
 
-/* After the retry: its answer, one row, its record. */
+/* After the retry: its answer, one row (none: gone), its record. */
 static void
-check_retry(struct tally *t, const char *where, int acked,
+check_retry(struct tally *t, const char *where, int acked, int gone,
     enum spool_status st)
 {
 	struct stat	sb;
@@ -777,7 +815,7 @@ check_retry(struct tally *t, const char *where, int acked,
 		violation(t, where, "retry: SPOOL_FAILED: %s", err);
 	else if (acked && st != SPOOL_DUPLICATE)
 		violation(t, where, "retry: SPOOL_WRITTEN after a 200");
-	if ((n = rows_of(id)) != 1)
+	if ((n = rows_of(id)) != !gone)
 		violation(t, where, "retry: then %d rows", n);
 	sf_record_path(key, recp);
 	snprintf(p, sizeof(p), "%s/%s/%s", crash, SPOOL_IDS_DIR, recp);
@@ -785,9 +823,12 @@ check_retry(struct tally *t, const char *where, int acked,
 		violation(t, where, "retry: then no record");
 }
 
-/* Recover the crashed spool, check it, retry the delivery. */
+/*
+ * Recover the crashed spool, check it, retry the delivery.  gone: the
+ * acknowledged row was deleted by its consumer (and that survived).
+ */
 static void
-check_state(struct tally *t, const char *where, int acked)
+check_state(struct tally *t, const char *where, int acked, int gone)
 {
 	struct spool	sp;
 	char		name[SPOOL_NAME_MAX];
@@ -800,14 +841,14 @@ check_state(struct tally *t, const char *where, int acked)
 	}
 	if (spool_recover(&sp, err, sizeof(err)) == -1)
 		violation(t, where, "spool_recover: %s", err);
-	check_records(t, where);
+	check_records(t, where, gone);
 	if ((n = rows_of(id)) > 1)
 		violation(t, where, "I2: %d rows", n);
 	if (count_in(SF_TMP, NULL) != 0)
 		violation(t, where, "I2: kyc/tmp/ not empty after recovery");
-	if (acked && n != 1)
+	if (acked && n != !gone)
 		violation(t, where, "I3: 200 answered, then %d rows", n);
-	check_retry(t, where, acked, spool_put(&sp, RES_KYC, key, row,
+	check_retry(t, where, acked, gone, spool_put(&sp, RES_KYC, key, row,
 	    strlen(row), name, err, sizeof(err)));
 	spool_close(&sp);
 }
@@ -841,7 +882,8 @@ crash_one(struct tally *t, const struct run *r, int c, const char *lost)
 		violation(t, where, "cannot make the state: %s",
 		    strerror(errno));
 	else
-		check_state(t, where, r->ack != -1 && c >= r->ack);
+		check_state(t, where, r->ack != -1 && c >= r->ack,
+		    r->deleted > 0 && c >= r->deleted && !lost[r->deleted - 1]);
 }
 
 static void
@@ -924,20 +966,25 @@ record_put(struct spool *sp, char name[SPOOL_NAME_MAX])
 static int
 scenario_a(struct tally *t, int *nfsync, int *nrename)
 {
-	struct run		r = { "A", -1 };
+	struct run		r = { "A", -1, 0 };
 	struct spool		sp;
 	enum spool_status	st;
 	char			name[SPOOL_NAME_MAX];
+	int			bootid;
 
 	if (record_begin(&sp) == -1) {
 		ok(0, "A: %s", err);
 		return 0;
 	}
 	st = record_put(&sp, name);
+	bootid = sp.bootid;
 	spool_close(&sp);
 	if (!ok(st == SPOOL_WRITTEN && lg->n > 0, "A: the put's calls are "
 	    "intercepted (ld --wrap): %d operations", lg->n))
 		return 0;
+	/* Two barriers, as a durable file has: the row's, new/'s. */
+	ok(bootid && lg->nfsync == 2, "A: two fsyncs a row (this boot's "
+	    "id %s): %d", bootid ? "known" : "unknown", lg->nfsync);
 	log_print(r.name);
 	*nfsync = lg->nfsync;
 	*nrename = lg->nrename;
@@ -950,7 +997,7 @@ scenario_a(struct tally *t, int *nfsync, int *nrename)
 static void
 scenario_b(struct tally *t, int k)
 {
-	struct run	r = { "", -1 };
+	struct run	r = { "", -1, 0 };
 	struct spool	sp;
 	pid_t		pid;
 	int		ws;
@@ -984,7 +1031,7 @@ scenario_b(struct tally *t, int k)
 static void
 scenario_c(struct tally *t, int fsync_m, int rename_m)
 {
-	struct run		r = { "", -1 };
+	struct run		r = { "", -1, 0 };
 	struct spool		sp;
 	enum spool_status	st;
 	char			name[SPOOL_NAME_MAX];
@@ -1008,18 +1055,24 @@ scenario_c(struct tally *t, int fsync_m, int rename_m)
 
 /*
  * D: one put, then a consumer takes its row as humanos-spool does: its
- * record made durable first (hs_record_settle(): .ids/xx fsynced), then
- * hs_finish() (renamed to cur/, cur/ and new/ fsynced).
+ * record settled first (sf_record_settle(), which hs_record_settle()
+ * calls: the pending record replaced by the settled one, .ids/xx
+ * fsynced), then hs_finish(): renamed to cur/, cur/ and new/ fsynced --
+ * or, with delete (run --delete), unlinked from new/ and new/ fsynced.
+ * A deleted row's record must stand: the retry is a duplicate, and
+ * writes nothing.
  */
 static void
-scenario_d(struct tally *t)
+scenario_d(struct tally *t, int delete)
 {
-	struct run	r = { "D", -1 };
+	struct run	r = { "D", -1, 0 };
 	struct spool	sp;
 	char		name[SPOOL_NAME_MAX], cur[32];
-	char		rpath[SPOOL_RECORD_MAX], sub[SF_SUB_LEN + 1];
-	int		curfd = -1, newfd, subfd = -1;
+	char		rpath[SPOOL_RECORD_MAX];
+	int		curfd = -1, newfd, rc;
 
+	if (delete)
+		snprintf(r.name, sizeof(r.name), "D --delete");
 	if (record_begin(&sp) == -1) {
 		violation(t, r.name, "%s", err);
 		return;
@@ -1034,18 +1087,21 @@ scenario_d(struct tally *t)
 	snprintf(cur, sizeof(cur), "%s/%s", event_resource_name(RES_KYC),
 	    SF_CUR);
 	sf_record_path(key, rpath);
-	sf_record_sub(rpath, sub);
 	lg->on = 1;
-	if ((subfd = openat(sp.idsfd, sub, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || fsync(subfd) == -1 ||
-	    (curfd = openat(sp.rootfd, cur, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 ||
-	    renameat(newfd, name, curfd, name) == -1 || fsync(curfd) == -1 ||
-	    fsync(newfd) == -1)
+	rc = sf_record_settle(sp.idsfd, rpath, RES_KYC, name, getuid(),
+	    getgid());
+	if (rc == 0 && delete) {
+		r.deleted = lg->n + 1;
+		rc = unlinkat(newfd, name, 0) == -1 || fsync(newfd) == -1 ?
+		    -1 : 0;
+	} else if (rc == 0)
+		rc = (curfd = openat(sp.rootfd, cur, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1 || renameat(newfd, name, curfd,
+		    name) == -1 || fsync(curfd) == -1 || fsync(newfd) == -1 ?
+		    -1 : 0;
+	if (rc == -1)
 		violation(t, r.name, "consumer: %s", strerror(errno));
 	lg->on = 0;
-	if (subfd != -1)
-		close(subfd);
 	if (curfd != -1)
 		close(curfd);
 	spool_close(&sp);
@@ -1223,6 +1279,7 @@ main(void)
 	struct tally	cf = { .name = "C (an fsync fails)" };
 	struct tally	cr = { .name = "C (a rename fails)" };
 	struct tally	d = { .name = "D (the row consumed)" };
+	struct tally	dd = { .name = "D (the row consumed, deleted)" };
 	int		n, nfsync = 0, nrename = 0, i;
 
 	lg = mmap(NULL, sizeof(*lg), PROT_READ | PROT_WRITE,
@@ -1237,13 +1294,15 @@ main(void)
 	for (i = 1; i <= nrename; i++)
 		scenario_c(&cr, 0, i);
 	if (n > 0) {
-		scenario_d(&d);
+		scenario_d(&d, 0);
+		scenario_d(&dd, 1);
 		scenario_e();
 		tally_done(&a);
 		tally_done(&b);
 		tally_done(&cf);
 		tally_done(&cr);
 		tally_done(&d);
+		tally_done(&dd);
 	}
 	nftw(top, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();

@@ -116,8 +116,9 @@ test_row(struct spool *sp)
 	n = readlink(p, buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
 	ok(lstat(p, &st) == 0 && S_ISLNK(st.st_mode) &&
-	    strncmp(buf, "kyc/", 4) == 0 && strcmp(buf + 4, name) == 0,
-	    "record: a symbolic link naming the row, no content (%s)", buf);
+	    strncmp(buf, "kyc/new/", 8) == 0 && strcmp(buf + 8, name) == 0,
+	    "record: a symbolic link naming the row, pending, no content "
+	    "(%s)", buf);
 	snprintf(p, sizeof(p), "%s/kyc/new/%s", root, name);
 	ok(stat(p, &st) == 0 && (st.st_mode & 07777) == 0640 &&
 	    st.st_nlink == 1, "row has file_mode 0640 whatever the umask");
@@ -126,7 +127,18 @@ test_row(struct spool *sp)
 	    sizeof(err)), SPOOL_DUPLICATE, "same key again: duplicate");
 	is_int(count("kyc/new", NULL), 1, "still one row");
 	is_int(count("kyc/tmp", NULL), 0, "duplicate leaves nothing in tmp/");
-	/* The consumer takes the row and deletes it: still a duplicate. */
+	/*
+	 * The consumer takes the row and deletes it, its record settled
+	 * first (as humanos-spool does): still a duplicate.
+	 */
+	snprintf(p, sizeof(p), "%s/%s", key + 62, key);
+	ok(sf_record_settle(sp->idsfd, p, RES_KYC, last, getuid(),
+	    getgid()) == 0, "record settled");
+	snprintf(p, sizeof(p), "%s/.ids/01/%s", root, key);
+	n = readlink(p, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	ok(strncmp(buf, "kyc/", 4) == 0 && strcmp(buf + 4, last) == 0,
+	    "settled: it names the row without new/ (%s)", buf);
 	snprintf(buf, sizeof(buf), "%s/kyc/new/%s", root, last);
 	unlink(buf);
 	is_int(spool_put(sp, RES_KYC, key, row, strlen(row), name, err,
@@ -442,8 +454,10 @@ record_is(const char *id, const char *target)
 /*
  * What a power loss can leave with symbolic-link records: a tmp/ row its
  * record names (published), a tmp/ row whose record names another row
- * (dropped), a new/ row without its record (the record made again, at
- * the first start of a boot only).
+ * (dropped), a new/ row without its record (the record made again), a
+ * pending record without its row (removed) -- the last two at the first
+ * start of a boot only.  A settled record without its row (consumed and
+ * deleted), and a pending one whose row is in cur/, stay.
  */
 static void
 test_recover_records(struct spool *sp)
@@ -451,8 +465,11 @@ test_recover_records(struct spool *sp)
 	const char	*a = "c0ffee00000000000000000000000000000000000000000000000000000000a1";
 	const char	*b = "c0ffee00000000000000000000000000000000000000000000000000000000b2";
 	const char	*c = "c0ffee00000000000000000000000000000000000000000000000000000000c3";
-	char		 p[512], na[64], nb[64], nb2[64], nc[64];
-	char		 ta[80], tb2[80], tc[80];
+	const char	*d = "c0ffee00000000000000000000000000000000000000000000000000000000d4";
+	const char	*e = "c0ffee00000000000000000000000000000000000000000000000000000000e5";
+	const char	*f = "c0ffee00000000000000000000000000000000000000000000000000000000f6";
+	char		 p[512], na[64], nb[64], nb2[64], nc[64], nd[64];
+	char		 ta[80], tb2[80], tc[80], td[80], te[80], tf[80];
 	pid_t		 pid;
 	int		 n, before = count("consents/new", NULL);
 
@@ -465,7 +482,13 @@ test_recover_records(struct spool *sp)
 	snprintf(nc, sizeof(nc), "1700000000000014.%07ld.json", (long)pid);
 	snprintf(ta, sizeof(ta), "consents/%s", na);
 	snprintf(tb2, sizeof(tb2), "consents/%s", nb2);
-	snprintf(tc, sizeof(tc), "consents/%s", nc);
+	snprintf(tc, sizeof(tc), "consents/new/%s", nc);
+	snprintf(nd, sizeof(nd), "1700000000000015.%07ld.json", (long)pid);
+	snprintf(td, sizeof(td), "consents/new/%s", nd);
+	snprintf(te, sizeof(te), "consents/1700000000000016.%07ld.json",
+	    (long)pid);
+	snprintf(tf, sizeof(tf), "consents/new/1700000000000017.%07ld.json",
+	    (long)pid);
 	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, a + 62, a);
 	ok(put_file("consents/tmp", na, a) == 0 && symlink(ta, p) == 0,
 	    "a tmp/ row its record names");
@@ -475,10 +498,21 @@ test_recover_records(struct spool *sp)
 	    "a tmp/ row whose record names another row");
 	ok(put_file("consents/new", nc, c) == 0 && record_is(c, NULL),
 	    "a new/ row without its record");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, d + 62, d);
+	ok(symlink(td, p) == 0, "a pending record without its row");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, e + 62, e);
+	ok(symlink(te, p) == 0, "a settled record without its row");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, f + 62, f);
+	ok(put_file("consents/cur", tf + strlen("consents/new/"), f) == 0 &&
+	    symlink(tf, p) == 0, "a pending record whose row is in cur/");
 	/* As if this boot had not looked through new/ yet. */
 	sp->seq[SPOOL_SEQ_BOOT] = sp->seq[SPOOL_SEQ_BOOT + 1] = 0;
 	n = spool_recover(sp, err, sizeof(err));
-	is_int(n, 2, "one row published, one record made again");
+	is_int(n, 3, "one row published, one record made again, one "
+	    "removed");
+	ok(record_is(d, NULL), "the pending record without its row is gone");
+	ok(record_is(e, te), "the settled one stays");
+	ok(record_is(f, tf), "so does the one whose row is in cur/");
 	snprintf(p, sizeof(p), "%s/consents/new/%s", root, na);
 	ok(access(p, F_OK) == 0 && record_is(a, ta), "named: published");
 	is_int(count("consents/tmp", NULL), 0, "named elsewhere: dropped");
@@ -493,6 +527,11 @@ test_recover_records(struct spool *sp)
 	    "the same boot: new/ is not looked through");
 	ok(record_is(c, NULL), "... so the record stays missing");
 	ok(unlink(p) == -1 && symlink(tc, p) == 0, "record put back");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, d + 62, d);
+	ok(symlink(td, p) == 0 && spool_recover(sp, err, sizeof(err)) == 0 &&
+	    record_is(d, td), "the same boot: a pending record without its "
+	    "row stays (its writer may be live)");
+	ok(unlink(p) == 0, "and is removed by hand");
 }
 
 int

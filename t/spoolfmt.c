@@ -99,6 +99,41 @@ test_keys(void)
 	is_int(sf_record_tmp(rec, 123, tmp, 8), -1, "does not fit: -1");
 }
 
+/* The two forms of a record's target, and what reads them. */
+static void
+test_record_target(void)
+{
+	const char	*n = "1700000000000001.0000042.json";
+	char		 t[SF_TARGET_MAX], name[SF_NAME_MAX];
+	enum resource	 res;
+
+	is_int(sf_record_target(t, RES_KYC, n, 0), 0, "pending target");
+	is_str(t, "kyc/new/1700000000000001.0000042.json",
+	    "pending: <resource>/new/<row name>");
+	is_int(sf_record_split(t, &res, name), 1, "read as pending");
+	ok(res == RES_KYC && strcmp(name, n) == 0, "its resource and row");
+	is_int(sf_record_target(t, RES_CONSENTS, n, 1), 0, "settled target");
+	is_str(t, "consents/1700000000000001.0000042.json",
+	    "settled: <resource>/<row name>");
+	is_int(sf_record_split(t, &res, name), 0, "read as settled");
+	ok(res == RES_CONSENTS && strcmp(name, n) == 0,
+	    "its resource and row");
+	ok(sf_record_names("kyc/new/1700000000000001.0000042.json", RES_KYC,
+	    n) && sf_record_names("kyc/1700000000000001.0000042.json",
+	    RES_KYC, n), "either form names its row");
+	ok(!sf_record_names("kyc/new/1700000000000001.0000042.json",
+	    RES_FORMS, n), "not another resource's");
+	is_int(sf_record_split("kyc/cur/1700000000000001.0000042.json", &res,
+	    name), -1, "refused: another middle");
+	is_int(sf_record_split("kyc/new/x/1700000000000001.0000042.json",
+	    &res, name), -1, "refused: deeper");
+	is_int(sf_record_split("nosuch/1700000000000001.0000042.json", &res,
+	    name), -1, "refused: no such resource");
+	is_int(sf_record_split("kyc/new/notes.txt", &res, name), -1,
+	    "refused: not a row name");
+	is_int(sf_record_split("kyc", &res, name), -1, "refused: no row");
+}
+
 static void
 test_record_kind(void)
 {
@@ -197,6 +232,7 @@ main(void)
 {
 	test_names();
 	test_keys();
+	test_record_target();
 	test_record_kind();
 	test_row_id();
 	test_peek();

@@ -5,6 +5,7 @@
 . "$top_srcdir/t/lib.sh"
 
 MKROW="$top_builddir/t/helper/mkrow"
+SPOOLPUT="$top_builddir/t/helper/spoolput"
 S="$TRASH/spool"
 
 # rows RESOURCE N TAG: N distinct rows of RESOURCE (kyc or consents).
@@ -398,6 +399,41 @@ test_expect_success 'a row whose record a power loss took gets it back before it
 	"$HW_SPOOL" -d "$S" run consents -- ./consumer 2>err &&
 	test -f "$S/consents/cur/$name" &&
 	test "$(readlink "$rec")" = "consents/$name"
+'
+
+# reboot: as if the machine had restarted since the last start (the boot
+# that looked through the spool, words 2 and 3 of .seq, forgotten).
+reboot() { dd if=/dev/zero of="$S/.seq" bs=8 seek=2 count=2 conv=notrunc 2>/dev/null; }
+
+test_expect_success 'run --delete settles the record first: after a reboot the event is still a duplicate' '
+	rows consents 1 settle >made &&
+	row="$S/$(cat made)" && name=$(basename "$row") &&
+	id=$(sed "s/^{\"id\":\"\([0-9a-f]*\)\".*/\1/" "$row") &&
+	rec="$S/.ids/$(echo "$id" | cut -c63-64)/$id" &&
+	test "$(readlink "$rec")" = "consents/new/$name" &&
+	cp "$row" saved &&
+	"$HW_SPOOL" -d "$S" run --delete consents -- ./consumer 2>err &&
+	test ! -e "$row" && ! ls "$S"/consents/cur | grep -q "$name" &&
+	test "$(readlink "$rec")" = "consents/$name" &&
+	reboot &&
+	"$SPOOLPUT" "$S" consents "$id" <saved >out &&
+	test "$(cat out)" = duplicate &&
+	test "$(readlink "$rec")" = "consents/$name" &&
+	! ls "$S/consents/new" | grep -q .
+'
+
+test_expect_success 'a row removed from new/ by hand loses its pending record at the next reboot' '
+	rows consents 1 byhand >made &&
+	row="$S/$(cat made)" &&
+	id=$(sed "s/^{\"id\":\"\([0-9a-f]*\)\".*/\1/" "$row") &&
+	rec="$S/.ids/$(echo "$id" | cut -c63-64)/$id" &&
+	cp "$row" saved && rm "$row" &&
+	"$SPOOLPUT" "$S" consents "$id" <saved >out &&
+	test "$(cat out)" = duplicate &&
+	reboot &&
+	"$SPOOLPUT" "$S" consents "$id" <saved >out &&
+	grep "^written " out &&
+	test "$(readlink "$rec")" = "consents/new/$(sed "s/^written //" out)"
 '
 
 test_done

@@ -60,7 +60,7 @@ test_expect_success 'the in-process pipeline answered and spooled all' '
 '
 
 test_expect_success 'bench/disklimit: each mode writes the rows it counts, and its CPU a row' '
-	for m in file shared own spool notmp nosync log; do
+	for m in file shared own tmpsync spool nosync log; do
 		"$top_builddir/bench/disklimit" -m $m -t 2 -d 1 -s 64 dl.$m \
 		    >dl.$m.out || return 1
 		rows=$(sed -n "s/^disklimit rows=\([0-9]*\) .* cpu_us=[0-9][0-9]*\$/\1/p" \
@@ -70,7 +70,7 @@ test_expect_success 'bench/disklimit: each mode writes the rows it counts, and i
 	done &&
 	test "$(wc -c <dl.log/log)" -eq 67108864 &&
 	test "$(head -c 1 dl.log/log)" = "{" &&
-	for m in own spool notmp nosync log; do
+	for m in own tmpsync spool nosync log; do
 		test -d dl.$m/tmp/001 && test -d dl.$m/ids/ff || return 1
 	done &&
 	test ! -e dl.own/log &&
