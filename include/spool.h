@@ -21,8 +21,9 @@
  *      rename, by this process or any other (spool_gsync())
  *   4  drop the flock; answer 200
  *
- * Two fsyncs a row at most, one of them shared; three directory
- * operations (create, symlink, rename).  A record holds no event content:
+ * Two fsyncs a row written, one of them shared (three where this boot's
+ * id cannot be read, below; a duplicate's answer syncs what it relies
+ * on); three directory operations (create, symlink, rename).  A record holds no event content:
  * it names its row, nothing else.  Neither tmp/PP/ nor the record's
  * directory is synced before the 200: what a power loss takes of records,
  * the next boot makes again from the rows, and what it leaves of records
@@ -44,7 +45,11 @@
  * its target directory was fsynced, and an entry names its file, so the
  * renamed row is in new/ then even if its tmp/ entry never was durable.
  * Anything not yet covered may be lost, independently of the rest.  A
- * process killed (not the machine) loses nothing already done.
+ * process killed (not the machine) loses nothing already done, and only
+ * a reboot loses what was not synced: a spool whose storage can lose
+ * unsynced writes while the machine runs on (a network file system's
+ * server restarting, a snapshot rolled back) is outside this argument,
+ * as it was for the records made again at a boot's first start.
  *
  * The boot's first start (spool_recover()) looks through the spool
  * before it answers any delivery: it publishes a tmp/ row its record
@@ -74,11 +79,14 @@
  *   after B2: the row is durable in new/ (the 200 is true); its record
  *      may not be, and if a power loss takes it the boot's first start
  *      makes it again, as above, before the retry.  Before a row leaves
- *      new/, humanos-spool settles its record, durably (so a row in cur/
- *      or failed/, or deleted, always left a settled record behind, which
- *      is never removed for want of its row); before a duplicate is
- *      answered, the record is made durable too, and the row it names
- *      first (below).
+ *      new/, humanos-spool settles its record (sf_record_settle()): it
+ *      fsyncs new/ first -- the row's writer may have been killed before
+ *      B2, its tmp/ entry never synced -- then makes the record settled,
+ *      durably; so a row in cur/ or failed/, or deleted, always left a
+ *      settled record behind, never removed for want of its row, and
+ *      that row was durable before its record was settled.  Before a
+ *      duplicate is answered, the record is made durable too, and the
+ *      row it names first (below).
  * So a record never survives a boot's first start without its row,
  * unless settled; an acknowledged row is never lost, and a retry never
  * makes a second row.  A row removed from new/ by other means than

@@ -165,14 +165,18 @@ int	sf_record_names(const char *target, enum resource res,
 	    const char *name);
 
 /*
- * Settle the record rec for the row name of res, which is in new/ and
- * about to leave it: a pending record naming that row is replaced by the
- * settled one (made as "<rec>.<pid>", given to uid:gid as root, renamed
- * over it), a missing one is made settled, any other is left as it is;
- * then its directory is fsynced.  Returns 0, or -1 with errno.
+ * Settle the record rec for the row name of res, which is in new/ (open
+ * as newfd) and about to leave it: new/ is fsynced first (the row's
+ * writer may have died before its own fsync of new/), then a pending
+ * record naming that row is replaced by the settled one (made as
+ * "<rec>.<pid>", given to uid:gid as root, renamed over it), a missing
+ * one is made settled (one made meanwhile is settled in turn), any other
+ * is left as it is; then its directory is fsynced.  Returns 0, or -1
+ * with errno.
  */
-int	sf_record_settle(int idsfd, const char *rec, enum resource res,
-	    const char *name, uid_t uid, gid_t gid);
+#define SF_SETTLE_TRIES	4	/* records made or replaced under us */
+int	sf_record_settle(int idsfd, int newfd, const char *rec,
+	    enum resource res, const char *name, uid_t uid, gid_t gid);
 
 enum sf_record_kind {
 	SF_NOT_RECORD,			/* anything else: leave it */

@@ -949,7 +949,7 @@ spool_sweep_sub(struct spool *sp, int fd, const char *sub, int *removed)
 
 	if ((d = spool_opendir_read(fd)) == NULL)
 		return -1;
-	while ((de = readdir(d)) != NULL) {
+	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
 		if (sf_record_kind(sub, de->d_name) != SF_RECORD ||
 		    sf_record_read(fd, de->d_name, target) != 1 ||
 		    sf_record_split(target, &res, name) != 1 ||
@@ -962,6 +962,8 @@ spool_sweep_sub(struct spool *sp, int fd, const char *sub, int *removed)
 		else if (errno != ENOENT)
 			rc = -1;
 	}
+	if (errno != 0)
+		rc = -1;	/* not all read: the boot is not done */
 	closedir(d);
 	if (n > 0 && spool_fsync(sp, fd) == -1)
 		rc = -1;
@@ -1214,19 +1216,28 @@ spool_recover(struct spool *sp, char *err, size_t errlen)
 	 * others wait for it, and then find its boot id in .seq.  So no
 	 * writer of this boot runs while records are removed.
 	 */
-	if ((scan = !spool_boot_done(sp)) &&
-	    ((lockfd = openat(sp->rootfd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || flock(lockfd, LOCK_EX) == -1))
-		goto fail;
-	if (scan)
+	if ((scan = !spool_boot_done(sp))) {
+		if ((lockfd = openat(sp->rootfd, ".", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1)
+			goto fail;
+		while (flock(lockfd, LOCK_EX) == -1)
+			if (errno != EINTR)
+				goto fail;
 		scan = !spool_boot_done(sp);
+	}
 	for (i = 0; i < RES__COUNT; i++)
 		if (spool_recover_tmp(sp, i, &published) == -1 ||
-		    (scan && spool_recover_new(sp, i, &made) == -1))
-			goto fail;
+		    (scan && spool_recover_new(sp, i, &made) == -1)) {
+			util_err(err, errlen, "spool %s/%s: %s", sp->root,
+			    event_resource_name(i), strerror(errno));
+			goto fail_err;
+		}
 	if (scan && sp->bootid) {
-		if (spool_sweep_ids(sp, &removed) == -1)
-			goto fail;
+		if (spool_sweep_ids(sp, &removed) == -1) {
+			util_err(err, errlen, "spool %s/%s: %s", sp->root,
+			    SF_IDS, strerror(errno));
+			goto fail_err;
+		}
 		if (spool_boot_id(boot) == 0) {
 			__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT], boot[0],
 			    __ATOMIC_SEQ_CST);
@@ -1243,6 +1254,7 @@ spool_recover(struct spool *sp, char *err, size_t errlen)
 	return published + made + removed;
 fail:
 	util_err(err, errlen, "spool %s: %s", sp->root, strerror(errno));
+fail_err:
 	if (lockfd != -1)
 		close(lockfd);
 	return -1;

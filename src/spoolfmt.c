@@ -176,22 +176,26 @@ int
 sf_record_split(const char *target, enum resource *res,
     char name[SF_NAME_MAX])
 {
-	char		 rname[SF_TARGET_MAX];
 	const char	*slash, *last;
-	int		 pending;
+	size_t		 n;
+	int		 pending, i;
 
-	if ((slash = strchr(target, '/')) == NULL ||
-	    (size_t)(slash - target) >= sizeof(rname))
+	if ((slash = strchr(target, '/')) == NULL)
 		return -1;
-	memcpy(rname, target, (size_t)(slash - target));
-	rname[slash - target] = '\0';
+	n = (size_t)(slash - target);
+	/* Any resource's, the quarantine's too. */
+	for (i = 0; i < RES__COUNT; i++)
+		if (strlen(event_resource_name(i)) == n &&
+		    memcmp(target, event_resource_name(i), n) == 0)
+			break;
 	last = strrchr(target, '/');
 	pending = last != slash;
-	if ((pending && ((size_t)(last - slash - 1) != strlen(SF_PENDING) ||
+	if (i == RES__COUNT || (pending &&
+	    ((size_t)(last - slash - 1) != strlen(SF_PENDING) ||
 	    memcmp(slash + 1, SF_PENDING, strlen(SF_PENDING)) != 0)) ||
-	    event_resource_parse(rname, res) == -1 ||
 	    sf_name_parse(last + 1, NULL, NULL) == -1)
 		return -1;
+	*res = (enum resource)i;
 	snprintf(name, SF_NAME_MAX, "%s", last + 1);
 	return pending;
 }
@@ -207,49 +211,66 @@ sf_record_names(const char *target, enum resource res, const char *name)
 }
 
 int
-sf_record_settle(int idsfd, const char *rec, enum resource res,
+sf_record_settle(int idsfd, int newfd, const char *rec, enum resource res,
     const char *name, uid_t uid, gid_t gid)
 {
 	char	target[SF_TARGET_MAX], tmp[SF_RECORD_MAX + 24];
 	char	sub[SF_SUB_LEN + 1], n[SF_NAME_MAX];
 	enum resource r;
-	int	fd, made = 0;
+	int	fd, tries;
 
-	switch (sf_record_read(idsfd, rec, target)) {
-	case -1:
-		if (errno != ENOENT)
-			return -1;
-		if (sf_record_make(idsfd, rec, res, name, 1) == -1) {
-			if (errno != EEXIST)
-				return -1;
-		} else
-			made = 1;
-		break;
-	case 1:
-		if (sf_record_split(target, &r, n) != 1 || r != res ||
-		    strcmp(n, name) != 0)
-			break;
-		/* Pending, for this row: replaced whole, never missing. */
-		if (sf_record_tmp(rec, (long)getpid(), tmp, sizeof(tmp)) ==
-		    -1) {
-			errno = ENAMETOOLONG;
+	/*
+	 * The row's entry in new/ first: its writer may have died (or
+	 * failed) before its own fsync of new/, and its tmp/ entry was
+	 * never synced.  A settled record is never removed for want of
+	 * its row, so the row must be durable before it is.
+	 */
+	if (fsync(newfd) == -1)
+		return -1;
+	for (tries = 0;; tries++) {
+		if (tries == SF_SETTLE_TRIES) {
+			errno = EAGAIN;
 			return -1;
 		}
-		(void)unlinkat(idsfd, tmp, 0);	/* a crashed run's */
-		if (sf_record_make(idsfd, tmp, res, name, 1) == -1)
-			return -1;
-		if (geteuid() == 0)
-			(void)fchownat(idsfd, tmp, uid, gid,
-			    AT_SYMLINK_NOFOLLOW);
-		if (renameat(idsfd, tmp, idsfd, rec) == -1) {
-			(void)unlinkat(idsfd, tmp, 0);
-			return -1;
+		switch (sf_record_read(idsfd, rec, target)) {
+		case -1:
+			if (errno != ENOENT)
+				return -1;
+			if (sf_record_make(idsfd, rec, res, name, 1) == -1) {
+				if (errno == EEXIST)
+					continue;	/* made meanwhile */
+				return -1;
+			}
+			/* A link has no mode: only its owner (as root). */
+			if (geteuid() == 0)
+				(void)fchownat(idsfd, rec, uid, gid,
+				    AT_SYMLINK_NOFOLLOW);
+			break;
+		case 1:
+			if (sf_record_split(target, &r, n) != 1 ||
+			    r != res || strcmp(n, name) != 0)
+				break;
+			/* Pending, for this row: replaced whole, never
+			   missing. */
+			if (sf_record_tmp(rec, (long)getpid(), tmp,
+			    sizeof(tmp)) == -1) {
+				errno = ENAMETOOLONG;
+				return -1;
+			}
+			(void)unlinkat(idsfd, tmp, 0);	/* a crashed run's */
+			if (sf_record_make(idsfd, tmp, res, name, 1) == -1)
+				return -1;
+			if (geteuid() == 0)
+				(void)fchownat(idsfd, tmp, uid, gid,
+				    AT_SYMLINK_NOFOLLOW);
+			if (renameat(idsfd, tmp, idsfd, rec) == -1) {
+				(void)unlinkat(idsfd, tmp, 0);
+				return -1;
+			}
+			break;
 		}
 		break;
 	}
-	/* A link has no mode: only its owner is given (as root). */
-	if (made && geteuid() == 0)
-		(void)fchownat(idsfd, rec, uid, gid, AT_SYMLINK_NOFOLLOW);
 	sf_record_sub(rec, sub);
 	if ((fd = openat(idsfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1)

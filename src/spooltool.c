@@ -74,19 +74,19 @@ hs_adopt(const struct hs_spool *sp, int fd, int dir)
 }
 
 int
-hs_record_settle(const struct hs_spool *sp, enum resource res, int fd,
-    const char *name)
+hs_record_settle(const struct hs_spool *sp, enum resource res, int newfd,
+    int fd, const char *name)
 {
 	char	rec[SF_RECORD_MAX];
-	int	idsfd;
+	int	idsfd, r;
 
-	if (sf_row_record_fd(fd, res, rec) != 0)
-		return 0;
+	if ((r = sf_row_record_fd(fd, res, rec)) != 0)
+		return r == 1 ? 0 : -1;		/* no id: no record */
 	if ((idsfd = openat(sp->rootfd, SF_IDS, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
-	return util_close(idsfd, sf_record_settle(idsfd, rec, res, name,
-	    sp->uid, sp->gid));
+	return util_close(idsfd, sf_record_settle(idsfd, newfd, rec, res,
+	    name, sp->uid, sp->gid));
 }
 
 int

@@ -118,15 +118,15 @@ void	hs_spool_close(struct hs_spool *sp);
 int	hs_adopt(const struct hs_spool *sp, int fd, int dir);
 
 /*
- * Before the claimed row fd (name, of res, in new/) moves on: settle its
- * exactly-once record (sf_record_settle(): made settled if a power loss
- * took it, a pending one made settled, durable; include/spool.h), so
- * that it stands whatever becomes of the row.  A row without an id has
- * no record.
- * Returns 0, or -1 with errno (ours to retry, not the row's fault).
+ * Before the claimed row fd (name, of res, in new/, open as newfd) moves
+ * on: settle its exactly-once record (sf_record_settle(): new/ synced,
+ * the record made settled if a power loss took it, a pending one made
+ * settled, durable; include/spool.h), so that it stands whatever
+ * becomes of the row.  A row without an id has no record.  Returns 0, or
+ * -1 with errno (ours to retry, not the row's fault).
  */
 int	hs_record_settle(const struct hs_spool *sp, enum resource res,
-	    int fd, const char *name);
+	    int newfd, int fd, const char *name);
 
 /*
  * Open <resource>/<sub> below the spool.  With create, a missing

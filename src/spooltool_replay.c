@@ -303,7 +303,7 @@ hs_qwalk_row(struct hs_qwalk *w, const struct hs_spool *sp, int newfd,
 	r = 0;
 	if (hs_qmatch(w->o, &q)) {
 		w->t.chosen++;
-		if (hs_record_settle(sp, RES_QUARANTINE, fd, name) == 0)
+		if (hs_record_settle(sp, RES_QUARANTINE, newfd, fd, name) == 0)
 			r = w->fn(w, sp, newfd, curfd, &q);
 		else {
 			hwlog("op=%s row=%s result=error step=record "

@@ -455,11 +455,11 @@ hs_gc_records_in(const char *root, int subfd, const char *sub,
 	}
 	while ((de = readdir(d)) != NULL) {
 		/* Records: links naming their row (never followed) or,
-		   from older spools, files; litter: files. */
+		   from older spools, files; litter: files, and links a
+		   settle that was cut short left. */
 		if ((kind = sf_record_kind(sub, de->d_name)) == SF_NOT_RECORD ||
 		    fstatat(subfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-		    -1 || !(S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) &&
-		    kind == SF_RECORD)))
+		    -1 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
 			continue;
 		if (kind == SF_RECORD && (st.st_mtime >= rec_cut ||
 		    st.st_nlink > 1 || hs_ids_has(keep, de->d_name)))

@@ -1053,42 +1053,81 @@ scenario_c(struct tally *t, int fsync_m, int rename_m)
 	crash_all(t, &r);
 }
 
+/* The one row in kyc/new/ of the recorded spool, into name: 0/-1. */
+static int
+row_in_new(char name[SPOOL_NAME_MAX])
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 p[PATH_MAX + 16];
+	int		 n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", rec, event_resource_name(RES_KYC),
+	    SF_NEW);
+	if ((d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && n++ == 0)
+			snprintf(name, SPOOL_NAME_MAX, "%.*s",
+			    SPOOL_NAME_MAX - 1, de->d_name);
+	closedir(d);
+	return n == 1 ? 0 : -1;
+}
+
 /*
  * D: one put, then a consumer takes its row as humanos-spool does: its
  * record settled first (sf_record_settle(), which hs_record_settle()
- * calls: the pending record replaced by the settled one, .ids/xx
- * fsynced), then hs_finish(): renamed to cur/, cur/ and new/ fsynced --
- * or, with delete (run --delete), unlinked from new/ and new/ fsynced.
- * A deleted row's record must stand: the retry is a duplicate, and
- * writes nothing.
+ * calls: new/ fsynced, the pending record replaced by the settled one,
+ * .ids/xx fsynced), then hs_finish(): renamed to cur/, cur/ and new/
+ * fsynced -- or, with delete (run --delete), unlinked from new/ and new/
+ * fsynced.  A deleted row's record must stand: the retry is a duplicate,
+ * and writes nothing.  killed: the put was killed before its last
+ * operation (its fsync of new/: no 200), its row left in new/ for the
+ * consumer all the same.
  */
 static void
-scenario_d(struct tally *t, int delete)
+scenario_d(struct tally *t, int delete, int killed)
 {
 	struct run	r = { "D", -1, 0 };
 	struct spool	sp;
 	char		name[SPOOL_NAME_MAX], cur[32];
 	char		rpath[SPOOL_RECORD_MAX];
-	int		curfd = -1, newfd, rc;
+	int		curfd = -1, newfd, rc, ws;
+	pid_t		pid;
 
-	if (delete)
-		snprintf(r.name, sizeof(r.name), "D --delete");
+	snprintf(r.name, sizeof(r.name), "D%s%s", delete ? " --delete" : "",
+	    killed ? " after a kill" : "");
 	if (record_begin(&sp) == -1) {
 		violation(t, r.name, "%s", err);
 		return;
 	}
-	if (record_put(&sp, name) != SPOOL_WRITTEN) {
+	if (killed) {
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			lg->kill_at = killed;
+			_exit(10 + record_put(&sp, name));
+		}
+		if (pid == -1 || waitpid(pid, &ws, 0) == -1 ||
+		    !WIFEXITED(ws) || WEXITSTATUS(ws) != 0 ||
+		    row_in_new(name) == -1) {
+			violation(t, r.name, "the put was not killed after "
+			    "its rename");
+			spool_close(&sp);
+			return;
+		}
+		lg->kill_at = 0;
+	} else if (record_put(&sp, name) != SPOOL_WRITTEN) {
 		violation(t, r.name, "put: %s", err);
 		spool_close(&sp);
 		return;
-	}
-	r.ack = lg->n;
+	} else
+		r.ack = lg->n;
 	newfd = sp.newfd[RES_KYC];
 	snprintf(cur, sizeof(cur), "%s/%s", event_resource_name(RES_KYC),
 	    SF_CUR);
 	sf_record_path(key, rpath);
 	lg->on = 1;
-	rc = sf_record_settle(sp.idsfd, rpath, RES_KYC, name, getuid(),
+	rc = sf_record_settle(sp.idsfd, newfd, rpath, RES_KYC, name, getuid(),
 	    getgid());
 	if (rc == 0 && delete) {
 		r.deleted = lg->n + 1;
@@ -1280,6 +1319,8 @@ main(void)
 	struct tally	cr = { .name = "C (a rename fails)" };
 	struct tally	d = { .name = "D (the row consumed)" };
 	struct tally	dd = { .name = "D (the row consumed, deleted)" };
+	struct tally	dk = { .name = "D (a killed put's row consumed)" };
+	struct tally	dkd = { .name = "D (a killed put's row deleted)" };
 	int		n, nfsync = 0, nrename = 0, i;
 
 	lg = mmap(NULL, sizeof(*lg), PROT_READ | PROT_WRITE,
@@ -1294,8 +1335,11 @@ main(void)
 	for (i = 1; i <= nrename; i++)
 		scenario_c(&cr, 0, i);
 	if (n > 0) {
-		scenario_d(&d, 0);
-		scenario_d(&dd, 1);
+		scenario_d(&d, 0, 0);
+		scenario_d(&dd, 1, 0);
+		/* Killed before its last operation, new/'s fsync. */
+		scenario_d(&dk, 0, n);
+		scenario_d(&dkd, 1, n);
 		scenario_e();
 		tally_done(&a);
 		tally_done(&b);
@@ -1303,6 +1347,8 @@ main(void)
 		tally_done(&cr);
 		tally_done(&d);
 		tally_done(&dd);
+		tally_done(&dk);
+		tally_done(&dkd);
 	}
 	nftw(top, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();

@@ -132,7 +132,7 @@ test_row(struct spool *sp)
 	 * first (as humanos-spool does): still a duplicate.
 	 */
 	snprintf(p, sizeof(p), "%s/%s", key + 62, key);
-	ok(sf_record_settle(sp->idsfd, p, RES_KYC, last, getuid(),
+	ok(sf_record_settle(sp->idsfd, sp->newfd[RES_KYC], p, RES_KYC, last, getuid(),
 	    getgid()) == 0, "record settled");
 	snprintf(p, sizeof(p), "%s/.ids/01/%s", root, key);
 	n = readlink(p, buf, sizeof(buf) - 1);
@@ -444,7 +444,7 @@ record_is(const char *id, const char *target)
 	char	p[512], buf[128];
 	ssize_t	n;
 
-	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, id + 62, id);
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, id + strlen(id) - 2, id);
 	if ((n = readlink(p, buf, sizeof(buf) - 1)) == -1)
 		return target == NULL && access(p, F_OK) == -1;
 	buf[n] = '\0';
@@ -469,7 +469,10 @@ test_recover_records(struct spool *sp)
 	const char	*e = "c0ffee00000000000000000000000000000000000000000000000000000000e5";
 	const char	*f = "c0ffee00000000000000000000000000000000000000000000000000000000f6";
 	char		 p[512], na[64], nb[64], nb2[64], nc[64], nd[64];
+	const char	*g = "qc0ffee0000000000000000000000000000000000000000000000000000000007";
+	const char	*h = "qc0ffee0000000000000000000000000000000000000000000000000000000008";
 	char		 ta[80], tb2[80], tc[80], td[80], te[80], tf[80];
+	char		 tg[80], th[80];
 	pid_t		 pid;
 	int		 n, before = count("consents/new", NULL);
 
@@ -489,6 +492,10 @@ test_recover_records(struct spool *sp)
 	    (long)pid);
 	snprintf(tf, sizeof(tf), "consents/new/1700000000000017.%07ld.json",
 	    (long)pid);
+	snprintf(tg, sizeof(tg), "quarantine/new/1700000000000018.%07ld.json",
+	    (long)pid);
+	snprintf(th, sizeof(th), "quarantine/new/1700000000000019.%07ld.json",
+	    (long)pid);
 	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, a + 62, a);
 	ok(put_file("consents/tmp", na, a) == 0 && symlink(ta, p) == 0,
 	    "a tmp/ row its record names");
@@ -505,14 +512,22 @@ test_recover_records(struct spool *sp)
 	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, f + 62, f);
 	ok(put_file("consents/cur", tf + strlen("consents/new/"), f) == 0 &&
 	    symlink(tf, p) == 0, "a pending record whose row is in cur/");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, g + 63, g);
+	ok(symlink(tg, p) == 0, "a pending quarantine record without its row");
+	snprintf(p, sizeof(p), "%s/.ids/%s/%s", root, h + 63, h);
+	ok(put_file("quarantine/new", th + strlen("quarantine/new/"),
+	    h + 1) == 0 && symlink(th, p) == 0,
+	    "a pending quarantine record whose row is in new/");
 	/* As if this boot had not looked through new/ yet. */
 	sp->seq[SPOOL_SEQ_BOOT] = sp->seq[SPOOL_SEQ_BOOT + 1] = 0;
 	n = spool_recover(sp, err, sizeof(err));
-	is_int(n, 3, "one row published, one record made again, one "
+	is_int(n, 4, "one row published, one record made again, two "
 	    "removed");
 	ok(record_is(d, NULL), "the pending record without its row is gone");
 	ok(record_is(e, te), "the settled one stays");
 	ok(record_is(f, tf), "so does the one whose row is in cur/");
+	ok(record_is(g, NULL) && record_is(h, th),
+	    "the quarantine's too: without its row gone, with it kept");
 	snprintf(p, sizeof(p), "%s/consents/new/%s", root, na);
 	ok(access(p, F_OK) == 0 && record_is(a, ta), "named: published");
 	is_int(count("consents/tmp", NULL), 0, "named elsewhere: dropped");

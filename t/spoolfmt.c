@@ -132,6 +132,13 @@ test_record_target(void)
 	is_int(sf_record_split("kyc/new/notes.txt", &res, name), -1,
 	    "refused: not a row name");
 	is_int(sf_record_split("kyc", &res, name), -1, "refused: no row");
+	is_int(sf_record_split("quarantine/new/1700000000000001.0000042.json",
+	    &res, name), 1, "the quarantine's pending");
+	ok(res == RES_QUARANTINE, "... of the quarantine");
+	is_int(sf_record_split("quarantine/1700000000000001.0000042.json",
+	    &res, name), 0, "the quarantine's settled");
+	ok(sf_record_names("quarantine/new/1700000000000001.0000042.json",
+	    RES_QUARANTINE, n), "a quarantine record names its row");
 }
 
 static void
