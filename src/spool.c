@@ -789,6 +789,17 @@ spool_recorded(struct spool *sp, enum resource res, int dirfd,
 	    sf_record_names(target, res, name);
 }
 
+/* readdir() failed on d (errno): close it, keep errno, -1. */
+static int
+spool_readdir_failed(DIR *d)
+{
+	int	saved = errno;
+
+	closedir(d);
+	errno = saved;
+	return -1;
+}
+
 /* Open dirfd for reading its entries. */
 static DIR *
 spool_opendir_read(int dirfd)
@@ -821,7 +832,7 @@ spool_recover_tmpdir(struct spool *sp, enum resource res, int dirfd,
 
 	if ((d = spool_opendir_read(dirfd)) == NULL)
 		return -1;
-	while ((de = readdir(d)) != NULL) {
+	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
 		if (sf_name_parse(de->d_name, NULL, &pid) == -1 ||
 		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
 		    -1 || !S_ISREG(st.st_mode) || spool_in_flight(pid, &st))
@@ -835,6 +846,8 @@ spool_recover_tmpdir(struct spool *sp, enum resource res, int dirfd,
 		else if (renameat(dirfd, de->d_name, newfd, de->d_name) == 0)
 			(*published)++;
 	}
+	if (errno != 0)		/* not all read */
+		return spool_readdir_failed(d);
 	closedir(d);
 	if (spool_fsync(sp, newfd) == -1 || spool_fsync(sp, dirfd) == -1)
 		return -1;
@@ -879,7 +892,7 @@ spool_recover_new(struct spool *sp, enum resource res, int *made)
 
 	if ((d = spool_opendir_read(newfd)) == NULL)
 		return -1;
-	while ((de = readdir(d)) != NULL) {
+	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
 		if (sf_name_parse(de->d_name, NULL, NULL) == -1 ||
 		    sf_row_record(newfd, de->d_name, res, rec) != 0)
 			continue;
@@ -892,6 +905,8 @@ spool_recover_new(struct spool *sp, enum resource res, int *made)
 		else
 			(*made)++;
 	}
+	if (errno != 0)		/* not all read: the boot is not done */
+		return spool_readdir_failed(d);
 	closedir(d);
 	return rc;
 }
@@ -945,7 +960,7 @@ spool_sweep_sub(struct spool *sp, int fd, const char *sub, int *removed)
 	struct dirent	*de;
 	enum resource	 res;
 	DIR		*d;
-	int		 n = 0, rc = 0;
+	int		 n = 0, rc = 0, saved = 0;
 
 	if ((d = spool_opendir_read(fd)) == NULL)
 		return -1;
@@ -959,15 +974,22 @@ spool_sweep_sub(struct spool *sp, int fd, const char *sub, int *removed)
 			continue;
 		if (unlinkat(fd, de->d_name, 0) == 0)
 			n++;
-		else if (errno != ENOENT)
+		else if (errno != ENOENT) {
+			saved = errno;
 			rc = -1;
+		}
 	}
-	if (errno != 0)
-		rc = -1;	/* not all read: the boot is not done */
-	closedir(d);
-	if (n > 0 && spool_fsync(sp, fd) == -1)
+	if (errno != 0) {	/* not all read: the boot is not done */
+		saved = errno;
 		rc = -1;
+	}
+	closedir(d);
+	if (n > 0 && spool_fsync(sp, fd) == -1) {
+		saved = errno;
+		rc = -1;
+	}
 	*removed += n;
+	errno = saved;
 	return rc;
 }
 

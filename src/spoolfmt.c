@@ -217,16 +217,8 @@ sf_record_settle(int idsfd, int newfd, const char *rec, enum resource res,
 	char	target[SF_TARGET_MAX], tmp[SF_RECORD_MAX + 24];
 	char	sub[SF_SUB_LEN + 1], n[SF_NAME_MAX];
 	enum resource r;
-	int	fd, tries;
+	int	fd, tries, synced = 0;
 
-	/*
-	 * The row's entry in new/ first: its writer may have died (or
-	 * failed) before its own fsync of new/, and its tmp/ entry was
-	 * never synced.  A settled record is never removed for want of
-	 * its row, so the row must be durable before it is.
-	 */
-	if (fsync(newfd) == -1)
-		return -1;
 	for (tries = 0;; tries++) {
 		if (tries == SF_SETTLE_TRIES) {
 			errno = EAGAIN;
@@ -234,7 +226,8 @@ sf_record_settle(int idsfd, int newfd, const char *rec, enum resource res,
 		}
 		switch (sf_record_read(idsfd, rec, target)) {
 		case -1:
-			if (errno != ENOENT)
+			if (errno != ENOENT ||
+			    (!synced++ && fsync(newfd) == -1))
 				return -1;
 			if (sf_record_make(idsfd, rec, res, name, 1) == -1) {
 				if (errno == EEXIST)
@@ -250,8 +243,16 @@ sf_record_settle(int idsfd, int newfd, const char *rec, enum resource res,
 			if (sf_record_split(target, &r, n) != 1 ||
 			    r != res || strcmp(n, name) != 0)
 				break;
-			/* Pending, for this row: replaced whole, never
-			   missing. */
+			/*
+			 * Pending, for this row.  The row's entry in new/
+			 * first: its writer may have died (or failed)
+			 * before its own fsync of new/, its tmp/ entry
+			 * never synced.  A settled record is never removed
+			 * for want of its row: the row is durable first.
+			 * Then the record, replaced whole, never missing.
+			 */
+			if (!synced++ && fsync(newfd) == -1)
+				return -1;
 			if (sf_record_tmp(rec, (long)getpid(), tmp,
 			    sizeof(tmp)) == -1) {
 				errno = ENAMETOOLONG;

@@ -81,7 +81,7 @@ hs_record_settle(const struct hs_spool *sp, enum resource res, int newfd,
 	int	idsfd, r;
 
 	if ((r = sf_row_record_fd(fd, res, rec)) != 0)
-		return r == 1 ? 0 : -1;		/* no id: no record */
+		return r == 1 ? 0 : 1;		/* no id: no record */
 	if ((idsfd = openat(sp->rootfd, SF_IDS, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;

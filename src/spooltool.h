@@ -122,8 +122,9 @@ int	hs_adopt(const struct hs_spool *sp, int fd, int dir);
  * on: settle its exactly-once record (sf_record_settle(): new/ synced,
  * the record made settled if a power loss took it, a pending one made
  * settled, durable; include/spool.h), so that it stands whatever
- * becomes of the row.  A row without an id has no record.  Returns 0, or
- * -1 with errno (ours to retry, not the row's fault).
+ * becomes of the row.  A row without an id has no record.  Returns 0;
+ * 1 when the row cannot be read (errno: it stays in new/, its record
+ * pending); or -1 with errno (ours to retry, not the row's fault).
  */
 int	hs_record_settle(const struct hs_spool *sp, enum resource res,
 	    int newfd, int fd, const char *name);

@@ -303,9 +303,18 @@ hs_qwalk_row(struct hs_qwalk *w, const struct hs_spool *sp, int newfd,
 	r = 0;
 	if (hs_qmatch(w->o, &q)) {
 		w->t.chosen++;
-		if (hs_record_settle(sp, RES_QUARANTINE, newfd, fd, name) == 0)
+		switch (hs_record_settle(sp, RES_QUARANTINE, newfd, fd,
+		    name)) {
+		case 0:
 			r = w->fn(w, sp, newfd, curfd, &q);
-		else {
+			break;
+		case 1:
+			hwlog("op=%s row=%s result=unreadable error=%s",
+			    w->op, name,
+			    hwlog_val(strerror(errno), v, sizeof(v)));
+			w->t.bad++;
+			break;
+		default:
 			hwlog("op=%s row=%s result=error step=record "
 			    "error=%s", w->op, name,
 			    hwlog_val(strerror(errno), v, sizeof(v)));

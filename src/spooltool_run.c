@@ -433,7 +433,13 @@ hs_run_row(const struct hs_spool *sp, const struct hs_run_opts *o,
 		close(lockfd);
 		return 0;
 	}
-	if (hs_record_settle(sp, o->res, d->newfd, lockfd, name) == -1) {
+	switch (hs_record_settle(sp, o->res, d->newfd, lockfd, name)) {
+	case 1:
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		hs_row_unreadable(o, name, why, t);
+		close(lockfd);
+		return 0;
+	case -1:
 		hwlog("op=run resource=%s row=%s result=error step=record "
 		    "error=%s", j.res, name,
 		    hwlog_val(strerror(errno), v, sizeof(v)));
