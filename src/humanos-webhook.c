@@ -4,6 +4,7 @@
  * FastCGI responder (fd 0, systemd socket, or --listen with workers) or
  * as a plain CGI program.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -501,6 +502,11 @@ worker_loop(void *arg)
 		if ((arc = FCGX_Accept_r(&rq)) < 0) {
 			if (quit)
 				break;
+			/* accept_wake(), or a stop and continue (SIGSTOP, a
+			   debugger): not ours to end on. */
+			if (arc == -EAGAIN || arc == -EWOULDBLOCK ||
+			    arc == -EINTR)
+				continue;
 			hwlog_at(HWLOG_ERR, "event=accept result=error "
 			    "error=%s%s", hwlog_val(arc > -1000 ?
 			    strerror(-arc) : "libfcgi", v, sizeof(v)),
@@ -617,7 +623,29 @@ struct worker_start {
 	int			 fd;
 };
 
-/* A --listen worker: open the spool (recovering it), then serve. */
+/*
+ * A stop signal that lands after the worker loop's test of quit and
+ * before libfcgi's accept() (its source says "There's a window here")
+ * would leave the worker in accept() until the next connection, and a
+ * worker of a supervisor killed outright waiting for one for ever.  So
+ * accept() on a unix socket gives up every ACCEPT_WAKE_S (SO_RCVTIMEO,
+ * which Linux honours for accept(); an accepted unix connection does not
+ * inherit it, where a TCP one would: a TCP listener keeps that window).
+ */
+#define ACCEPT_WAKE_S	1
+static void
+accept_wake(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+	struct timeval		wake = { ACCEPT_WAKE_S, 0 };
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wake,
+		    sizeof(wake));
+}
+
 /* One worker's life: its spool (recovered), its sandbox, its requests. */
 static int
 worker_run(const struct config *cfg, struct profile_keys *keys, int fd)
@@ -627,6 +655,7 @@ worker_run(const struct config *cfg, struct profile_keys *keys, int fd)
 
 	if (worker_init(&w, cfg, keys, fd, 0) == -1)
 		return EX_TEMPFAIL;
+	accept_wake(fd);
 	if (worker_sandbox(&w, err, sizeof(err)) == -1) {
 		log_err("sandbox", err);
 		worker_free(&w);

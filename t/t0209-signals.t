@@ -193,6 +193,30 @@ test_expect_success 'one process: ... exit 0' '
 	test $rc = 0
 '
 
+# A stop that lands just before accept(): gdb attaches to the process
+# waiting in accept() (which then fails with EINTR, having a timeout: the
+# process accepts again, where it used to exit 71) and resumes it at
+# that next accept() with SIGTERM.  It used to wait in accept() for the
+# next connection.
+if command -v gdb >/dev/null && gdb -batch -ex "python print(1)" >/dev/null 2>&1
+then
+rm -f "$S"
+spawn-fcgi -n -s "$S" -M 0666 -- "$HW_WEBHOOK" -c hw.conf $user \
+    2>window.err &
+pid=$!
+test_cleanup_pid $pid
+test_expect_success 'one process: SIGTERM just before accept() stops it, exit 0' '
+	wait_for sh -c "ls -l /proc/$pid/fd | grep -q /spool/kyc/new" &&
+	timeout 30 gdb -batch -nx -p $pid \
+	    -ex "handle SIGTERM nostop noprint pass" \
+	    -ex "tbreak accept" -ex "continue" -ex "signal SIGTERM" \
+	    >gdbw.out 2>gdbw.err &&
+	grep -q "exited normally" gdbw.out
+'
+else
+	test_skip 'one process: SIGTERM just before accept()' 'no gdb with python'
+fi
+
 # A stop already pending, and blocked, when the process starts.
 rm -f "$S"
 perl -MPOSIX -e '
