@@ -37,6 +37,7 @@ struct worker {
 	unsigned char	*body;		/* max body + 1 bytes */
 	size_t		 bodycap;
 	int		 listenfd;
+	int		 wakes;		/* accept() gives up: accept_wake() */
 };
 
 static volatile sig_atomic_t quit;
@@ -502,10 +503,13 @@ worker_loop(void *arg)
 		if ((arc = FCGX_Accept_r(&rq)) < 0) {
 			if (quit)
 				break;
-			/* accept_wake(), or a stop and continue (SIGSTOP, a
-			   debugger): not ours to end on. */
-			if (arc == -EAGAIN || arc == -EWOULDBLOCK ||
-			    arc == -EINTR)
+			/*
+			 * accept_wake()'s timeout; or, with it, a stop and
+			 * continue (SIGSTOP, a debugger attaching), which
+			 * the kernel does not restart accept() after; or a
+			 * late SIGALRM: look again.
+			 */
+			if ((w->wakes && arc == -EAGAIN) || arc == -EINTR)
 				continue;
 			hwlog_at(HWLOG_ERR, "event=accept result=error "
 			    "error=%s%s", hwlog_val(arc > -1000 ?
@@ -621,6 +625,7 @@ struct worker_start {
 	struct config		*cfg;	/* each worker's copy, freed by it */
 	struct profile_keys		*keys;
 	int			 fd;
+	int			 own;	/* fd is --listen's, made by us */
 };
 
 /*
@@ -628,34 +633,40 @@ struct worker_start {
  * before libfcgi's accept() (its source says "There's a window here")
  * would leave the worker in accept() until the next connection, and a
  * worker of a supervisor killed outright waiting for one for ever.  So
- * accept() on a unix socket gives up every ACCEPT_WAKE_S (SO_RCVTIMEO,
- * which Linux honours for accept(); an accepted unix connection does not
- * inherit it, where a TCP one would: a TCP listener keeps that window).
+ * accept() on --listen's unix socket gives up every ACCEPT_WAKE_S
+ * (SO_RCVTIMEO, which Linux honours for accept(); an accepted unix
+ * connection does not inherit it, where a TCP one would).  Only on a
+ * socket we made, blocking: the option stays with the socket, and one
+ * that systemd or a web server owns may be handed to another program.
+ * Elsewhere (TCP, a socket passed to us) the window stays.  Returns
+ * whether accept() now gives up.
  */
 #define ACCEPT_WAKE_S	1
-static void
-accept_wake(int fd)
+static int
+accept_wake(int fd, int own)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
 	struct timeval		wake = { ACCEPT_WAKE_S, 0 };
+	int			fl;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    ss.ss_family == AF_UNIX)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wake,
-		    sizeof(wake));
+	return own && getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX && (fl = fcntl(fd, F_GETFL)) != -1 &&
+	    !(fl & O_NONBLOCK) && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO,
+	    &wake, sizeof(wake)) == 0;
 }
 
 /* One worker's life: its spool (recovered), its sandbox, its requests. */
 static int
-worker_run(const struct config *cfg, struct profile_keys *keys, int fd)
+worker_run(const struct config *cfg, struct profile_keys *keys, int fd,
+    int own)
 {
 	struct worker	w;
 	char		err[256];
 
 	if (worker_init(&w, cfg, keys, fd, 0) == -1)
 		return EX_TEMPFAIL;
-	accept_wake(fd);
+	w.wakes = accept_wake(fd, own);
 	if (worker_sandbox(&w, err, sizeof(err)) == -1) {
 		log_err("sandbox", err);
 		worker_free(&w);
@@ -670,7 +681,7 @@ worker_start(void *arg)
 	struct worker_start	*ws = arg;
 	int			 rc;
 
-	rc = worker_run(ws->cfg, ws->keys, ws->fd);
+	rc = worker_run(ws->cfg, ws->keys, ws->fd, ws->own);
 	/* This process's copy of the keys and the configuration. */
 	config_keys_free(ws->keys, ws->cfg->nprofiles);
 	config_free(ws->cfg);
@@ -766,7 +777,7 @@ static int
 serve(struct config *cfg, struct profile_keys *keys,
     const struct server_opts *so, int fd, const struct start_signals *ss)
 {
-	struct worker_start ws = { cfg, keys, fd };
+	struct worker_start ws = { cfg, keys, fd, so->listen != NULL };
 
 	if (fd == -1) {
 		sigaction(SIGTERM, &ss->term, NULL);
@@ -780,7 +791,7 @@ serve(struct config *cfg, struct profile_keys *keys,
 	}
 	/* One process: whoever started us runs as many as it wants. */
 	if (so->workers == 0 && so->listen == NULL)
-		return worker_run(cfg, keys, ws.fd);
+		return worker_run(cfg, keys, ws.fd, ws.own);
 	/*
 	 * An unwritable spool (read-only, permissions) is an error at start:
 	 * checked here, as the workers' user, with a real write, rather than
