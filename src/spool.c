@@ -888,7 +888,7 @@ spool_recover_new(struct spool *sp, enum resource res, int *made)
 	struct dirent	*de;
 	DIR		*d;
 	char		 rec[SF_RECORD_MAX], target[SF_TARGET_MAX];
-	int		 newfd = sp->newfd[res], rc = 0;
+	int		 newfd = sp->newfd[res], rc = 0, saved = 0;
 
 	if ((d = spool_opendir_read(newfd)) == NULL)
 		return -1;
@@ -900,14 +900,16 @@ spool_recover_new(struct spool *sp, enum resource res, int *made)
 		    errno != ENOENT)
 			continue;
 		if ((spool_make_record(sp, res, de->d_name, rec) == -1 &&
-		    errno != EEXIST) || spool_fsync_record(sp, rec) == -1)
+		    errno != EEXIST) || spool_fsync_record(sp, rec) == -1) {
+			saved = errno;
 			rc = -1;
-		else
+		} else
 			(*made)++;
 	}
 	if (errno != 0)		/* not all read: the boot is not done */
 		return spool_readdir_failed(d);
 	closedir(d);
+	errno = saved;
 	return rc;
 }
 
