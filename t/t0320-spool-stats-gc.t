@@ -235,6 +235,18 @@ test_expect_success 'gc: strict names in .ids; leftover attempt files go' '
 	grep "attempt_files=1\$" out
 '
 
+test_expect_success 'gc: what a settle cut short left (a link "<key>.<pid>") goes once an hour old' '
+	sub=$(ls "$S/.ids" | head -n 1) &&
+	k=$(printf "%062d" 9)$sub &&
+	ln -s "kyc/1764133376000001.0000001.json" "$S/.ids/$sub/$k.4242" &&
+	ln -s "kyc/1764133376000002.0000001.json" "$S/.ids/$sub/$k.4343" &&
+	touch -h -d "2 hours ago" "$S/.ids/$sub/$k.4242" &&
+	"$HW_SPOOL" -d "$S" gc >out &&
+	! test -L "$S/.ids/$sub/$k.4242" && test -L "$S/.ids/$sub/$k.4343" &&
+	grep -x "op=gc result=summary cur_rows=0 records=0 attempt_files=0" out &&
+	rm "$S/.ids/$sub/$k.4343"
+'
+
 test_expect_success 'gc: a bad duration is a usage error' '
 	test_expect_code 64 "$HW_SPOOL" -d "$S" gc --older-than 3x 2>err &&
 	test_expect_code 64 "$HW_SPOOL" -d "$S" gc --older-than "" 2>err &&
