@@ -221,6 +221,9 @@ struct spool {
 	int		 bootid;	/* this boot's id is known: its first
 					   start removes records a power loss
 					   left without their row */
+	struct {
+		int	 published, made, removed;
+	}		 recovered;	/* by the last spool_recover() */
 };
 
 enum spool_status {
@@ -245,7 +248,7 @@ void	spool_close(struct spool *sp);
  * start of a boot (the others wait for it), make again the records that
  * rows in new/ lost, and remove the pending records whose row is
  * nowhere.  Returns the number of rows published, records made and
- * records removed, or -1 with err set.
+ * records removed (each also in sp->recovered), or -1 with err set.
  */
 int	spool_recover(struct spool *sp, char *err, size_t errlen);
 

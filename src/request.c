@@ -13,6 +13,7 @@
 
 #include "aead.h"
 #include "b64.h"
+#include "hwlog.h"
 #include "jsonv.h"
 #include "request.h"
 #include "sig.h"
@@ -55,6 +56,26 @@ static void	 req_spool(struct req_ctx *, struct spool *,
 		    const struct event_class *, const unsigned char *, size_t,
 		    struct req_out *);
 
+/*
+ * What a start's recovery of sp did, when it did anything: one line.
+ * records_removed after a reboot: a power loss took rows that were never
+ * acknowledged (their deliveries are retried); records_made: it took
+ * records of rows that were (include/spool.h).
+ */
+static void
+req_log_recovered(const struct spool *sp)
+{
+	char	v[HWLOG_VAL_MAX];
+
+	if (sp->recovered.published == 0 && sp->recovered.made == 0 &&
+	    sp->recovered.removed == 0)
+		return;
+	hwlog("event=recover spool=%s rows_published=%d records_made=%d "
+	    "records_removed=%d", hwlog_val(sp->root, v, sizeof(v)),
+	    sp->recovered.published, sp->recovered.made,
+	    sp->recovered.removed);
+}
+
 int
 req_ctx_open(struct req_ctx *ctx, const struct config *cfg,
     struct profile_keys *keys, int flags, char *err, size_t errlen)
@@ -84,8 +105,10 @@ req_ctx_open(struct req_ctx *ctx, const struct config *cfg,
 			ctx->scratch = p->max_body;
 		if (spool_open(&ctx->spools[i], p->spool_dir, p->file_mode,
 		    p->sync, err, errlen) == 0 &&
-		    spool_recover(&ctx->spools[i], err, errlen) != -1)
+		    spool_recover(&ctx->spools[i], err, errlen) != -1) {
+			req_log_recovered(&ctx->spools[i]);
 			continue;
+		}
 		if (!(flags & REQ_SPOOL_LATE))
 			goto fail;
 		/* Left closed: spool_put() refuses it, so its deliveries

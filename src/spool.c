@@ -1271,6 +1271,9 @@ spool_recover(struct spool *sp, char *err, size_t errlen)
 	}
 	if (lockfd != -1)
 		close(lockfd);
+	sp->recovered.published = published;
+	sp->recovered.made = made;
+	sp->recovered.removed = removed;
 	/* The quarantine's size, counted afresh at every start. */
 	if (spool_quarantine_scan(sp, &used) == 0)
 		__atomic_store_n(&sp->seq[SPOOL_SEQ_QBYTES], used,
