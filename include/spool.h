@@ -218,9 +218,10 @@ struct spool {
 	uid_t		 euid;		/* who we are, learnt at spool_open() */
 	int		 adopt;		/* we are not uid:gid: give rows away */
 	enum config_sync sync;
-	int		 bootid;	/* this boot's id is known: its first
-					   start removes records a power loss
-					   left without their row */
+	int		 bootid;	/* this boot's id is known (boot): its
+					   first start removes records a power
+					   loss left without their row */
+	uint64_t	 boot[2];	/* read at spool_open() */
 	struct {
 		int	 published, made, removed;
 	}		 recovered;	/* by the last spool_recover() */

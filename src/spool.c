@@ -247,7 +247,6 @@ int
 spool_open(struct spool *sp, const char *root, mode_t file_mode,
     enum config_sync sync, char *err, size_t errlen)
 {
-	uint64_t boot[2];
 	mode_t	dmode = sf_dir_mode(file_mode), um;
 	char	sub[SF_SUB_LEN + 1];
 	unsigned i;
@@ -256,7 +255,7 @@ spool_open(struct spool *sp, const char *root, mode_t file_mode,
 	spool_reset(sp);
 	sp->file_mode = file_mode;
 	sp->sync = sync;
-	sp->bootid = spool_boot_id(boot) == 0;
+	sp->bootid = spool_boot_id(sp->boot) == 0;
 	/* fchmod(2) each row only if the umask would take bits away. */
 	um = umask(0);
 	umask(um);
@@ -1216,19 +1215,17 @@ spool_boot_id(uint64_t boot[2])
 static int
 spool_boot_done(const struct spool *sp)
 {
-	uint64_t	boot[2];
-
-	return sp->bootid && spool_boot_id(boot) == 0 &&
+	return sp->bootid &&
 	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT], __ATOMIC_SEQ_CST) ==
-	    boot[0] &&
+	    sp->boot[0] &&
 	    __atomic_load_n(&sp->seq[SPOOL_SEQ_BOOT + 1], __ATOMIC_SEQ_CST) ==
-	    boot[1];
+	    sp->boot[1];
 }
 
 int
 spool_recover(struct spool *sp, char *err, size_t errlen)
 {
-	uint64_t	used, boot[2];
+	uint64_t	used;
 	int		i, scan, lockfd = -1, published = 0, made = 0;
 	int		removed = 0;
 
@@ -1262,12 +1259,10 @@ spool_recover(struct spool *sp, char *err, size_t errlen)
 			    SF_IDS, strerror(errno));
 			goto fail_err;
 		}
-		if (spool_boot_id(boot) == 0) {
-			__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT], boot[0],
-			    __ATOMIC_SEQ_CST);
-			__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT + 1], boot[1],
-			    __ATOMIC_SEQ_CST);
-		}
+		__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT], sp->boot[0],
+		    __ATOMIC_SEQ_CST);
+		__atomic_store_n(&sp->seq[SPOOL_SEQ_BOOT + 1], sp->boot[1],
+		    __ATOMIC_SEQ_CST);
 	}
 	if (lockfd != -1)
 		close(lockfd);
