@@ -50,6 +50,9 @@
  * thread), must skip B's fsync exactly when an fsync whose ticket was
  * taken after B's change succeeded, and must not wait for ever on a
  * leader that died.
+ *
+ * F: a settle whose record is made by someone else between its look and
+ * its own symlinkat() (also wrapped) must settle that record.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -443,11 +446,19 @@ __wrap_linkat(int fromfd, const char *from, int tofd, const char *to,
 	return 0;
 }
 
+/* F: called once, just before the next symlinkat() of the spool code. */
+static void	(*symlink_before)(void);
+
 int
 __wrap_symlinkat(const char *target, int dfd, const char *name)
 {
 	char	rel[M_PATH];
+	void	(*f)(void) = symlink_before;
 
+	if (f != NULL) {
+		symlink_before = NULL;
+		f();
+	}
 	if (!op_begin(dfd, name, rel))
 		return __real_symlinkat(target, dfd, name);
 	if (__real_symlinkat(target, dfd, name) == -1)
@@ -1147,6 +1158,58 @@ scenario_d(struct tally *t, int delete, int killed)
 	crash_all(t, &r);
 }
 
+/*
+ * F: a settle that finds no record, and meets one made meanwhile (by a
+ * put of the event, or the recovery of another start) when it makes its
+ * own: sf_record_settle() reads the record again and settles it, rather
+ * than failing (EEXIST) or leaving it pending.  f_made names the row the
+ * record made meanwhile names (pending).
+ */
+static struct spool	*f_sp;
+static const char	*f_rec, *f_made;
+
+static void
+f_make(void)
+{
+	char	target[SF_TARGET_MAX];
+
+	if (sf_record_target(target, RES_KYC, f_made, 0) == 0)
+		(void)__real_symlinkat(target, f_sp->idsfd, f_rec);
+}
+
+static void
+scenario_f(void)
+{
+	struct spool	sp;
+	char		name[SPOOL_NAME_MAX], rpath[SPOOL_RECORD_MAX];
+	char		target[SF_TARGET_MAX], want[SF_TARGET_MAX];
+	int		rc;
+
+	err[0] = '\0';
+	if (!ok(record_begin(&sp) == 0 && record_put(&sp, name) ==
+	    SPOOL_WRITTEN, "F: a put%s%s", err[0] != '\0' ? ": " : "", err))
+		return;
+	sf_record_path(key, rpath);
+	/* The record gone (as a crash may leave it), made again meanwhile. */
+	f_sp = &sp;
+	f_rec = rpath;
+	f_made = name;
+	rc = unlinkat(sp.idsfd, rpath, 0);
+	symlink_before = f_make;
+	if (rc == 0)
+		rc = sf_record_settle(sp.idsfd, sp.newfd[RES_KYC], rpath,
+		    RES_KYC, name, getuid(), getgid());
+	ok(symlink_before == NULL, "F: the record was made meanwhile");
+	symlink_before = NULL;
+	ok(rc == 0, "F: the settle goes on past the record made meanwhile "
+	    "(%s)", rc == 0 ? "0" : strerror(errno));
+	ok(sf_record_read(sp.idsfd, rpath, target) == 1 &&
+	    sf_record_target(want, RES_KYC, name, 1) == 0 &&
+	    strcmp(target, want) == 0, "F: the record is settled, naming "
+	    "its row");
+	spool_close(&sp);
+}
+
 /* Scenario E: writer A's group fsync, and B's, on one directory. */
 #define GS_OTHER	((uint32_t)1 << 30)	/* a leader not of this test */
 static int	gs_ra, gs_rb;
@@ -1341,6 +1404,7 @@ main(void)
 		scenario_d(&dk, 0, n);
 		scenario_d(&dkd, 1, n);
 		scenario_e();
+		scenario_f();
 		tally_done(&a);
 		tally_done(&b);
 		tally_done(&cf);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,25 @@
 #include "tap.h"
 
 static char	root[] = "/tmp/hw-spool.XXXXXX";
+
+/*
+ * flock() of the spool code (ld --wrap, t/unit.am): the next flock_eintr
+ * calls with LOCK_EX fail with EINTR, as a signal would make them.
+ */
+static int	flock_eintr;
+int	__real_flock(int, int);
+int	__wrap_flock(int, int);
+
+int
+__wrap_flock(int fd, int op)
+{
+	if (flock_eintr > 0 && op == LOCK_EX) {
+		flock_eintr--;
+		errno = EINTR;
+		return -1;
+	}
+	return __real_flock(fd, op);
+}
 static char	err[256];
 
 /*
@@ -547,6 +567,15 @@ test_recover_records(struct spool *sp)
 	    record_is(d, td), "the same boot: a pending record without its "
 	    "row stays (its writer may be live)");
 	ok(unlink(p) == 0, "and is removed by hand");
+	/* A signal while the boot's lock is awaited: the wait goes on. */
+	sp->seq[SPOOL_SEQ_BOOT] = sp->seq[SPOOL_SEQ_BOOT + 1] = 0;
+	flock_eintr = 2;
+	is_int(spool_recover(sp, err, sizeof(err)), 0,
+	    "a wait for the boot's lock, interrupted twice, goes on");
+	ok(flock_eintr == 0 && sp->bootid &&
+	    sp->seq[SPOOL_SEQ_BOOT] == sp->boot[0] &&
+	    sp->seq[SPOOL_SEQ_BOOT + 1] == sp->boot[1],
+	    "... and marks the boot looked through");
 }
 
 int
