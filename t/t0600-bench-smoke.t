@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # t0600-bench-smoke: bench/run --smoke (a few hundred deliveries, one round,
-# the ceiling, transport, tmpfs and disk configurations, then bench/pipeline)
+# the ceiling, transport, tmpfs, tmpfslimit and disk configurations, then
+# bench/pipeline)
 # prints its table, every configuration also as a ratio to the transport
 # (bench/nullfcgi behind the same location), and finds a row for every 200.
 # Never asserts a speed.
@@ -23,6 +24,7 @@ test_expect_success 'the table has a line per configuration' '
 	grep "^ceiling  *[0-9]" out &&
 	grep "^transport  *[0-9]" out &&
 	grep "^tmpfs  *[0-9]" out &&
+	grep "^tmpfslimit  *[0-9]" out &&
 	grep "^disk  *[0-9]" out
 '
 
@@ -41,7 +43,7 @@ test_expect_success 'the transport: every configuration as x transport' '
 
 test_expect_success 'every configuration: the CPU a request cost, how busy' '
 	grep "^configuration .* RSS KiB  *CPU us  *busy  *200s=rows$" out &&
-	for c in ceiling transport tmpfs disk; do
+	for c in ceiling transport tmpfs tmpfslimit disk; do
 		grep "^$c  *[0-9].* [0-9][0-9]*  *[0-9][0-9]*%  *[a-z/]*$" out ||
 		    return 1
 	done
@@ -52,6 +54,13 @@ test_expect_success 'every 200 has its row (tmpfs, disk) or answer (transport)' 
 	grep "^tmpfs .* ok$" out &&
 	grep "^disk .* ok$" out &&
 	grep "^bench: all checks passed" out
+'
+
+test_expect_success 'the CPU estimates for tmpfs / transport are printed' '
+	x="[0-9]\.[0-9][0-9]x ([0-9]\.[0-9][0-9]-[0-9]\.[0-9][0-9])$" &&
+	grep "^tmpfslimit .* ok$" out &&
+	grep "^CPU estimate, a receiver that writes one tmpfs file a request: $x" out &&
+	grep "^CPU estimate, a receiver that checks, decrypts and writes one tmpfs file a request: $x" out
 '
 
 test_expect_success 'the in-process pipeline answered and spooled all' '
