@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # t0600-bench-smoke: bench/run --smoke (a few hundred deliveries, one round,
-# the ceiling, transport, tmpfs, tmpfslimit and disk configurations, then
-# bench/pipeline)
+# the ceiling, transport, tmpfs, tmpfslimit, disk and disklimit
+# configurations, then bench/pipeline)
 # prints its table, every configuration also as a ratio to the transport
 # (bench/nullfcgi behind the same location), and finds a row for every 200.
 # Never asserts a speed.
@@ -25,13 +25,14 @@ test_expect_success 'the table has a line per configuration' '
 	grep "^transport  *[0-9]" out &&
 	grep "^tmpfs  *[0-9]" out &&
 	grep "^tmpfslimit  *[0-9]" out &&
-	grep "^disk  *[0-9]" out
+	grep "^disk  *[0-9]" out &&
+	grep "^disklimit  *[0-9]" out
 '
 
 test_expect_success 'the transport: every configuration as x transport' '
 	grep "^configuration .* x ceil  *x transport  *x disk " out &&
 	num="[0-9][0-9]*\.[0-9][0-9][0-9]" &&
-	grep "^transport .* 1\.000  *- .* ok$" out &&
+	grep "^transport .* 1\.000  *[0-9][0-9.]*  .* ok$" out &&
 	for c in ceiling tmpfs disk; do
 		grep "^$c  *[0-9].* $num  *$num  *[-0-9]" out || return 1
 	done &&
@@ -61,6 +62,12 @@ test_expect_success 'the CPU estimates for tmpfs / transport are printed' '
 	grep "^tmpfslimit .* ok$" out &&
 	grep "^CPU estimate, a receiver that writes one tmpfs file a request: $x" out &&
 	grep "^CPU estimate, a receiver that checks, decrypts and writes one tmpfs file a request: $x" out
+'
+
+test_expect_success 'the CPU estimate for disk / disklimit is printed' '
+	x="[0-9]*\.[0-9][0-9]x ([0-9]*\.[0-9][0-9]-[0-9]*\.[0-9][0-9])$" &&
+	grep "^disklimit .* ok$" out &&
+	grep "^CPU estimate, a receiver whose row costs the yardstick.s, x disklimit: $x" out
 '
 
 test_expect_success 'the in-process pipeline answered and spooled all' '
