@@ -1159,11 +1159,11 @@ scenario_d(struct tally *t, int delete, int killed)
 }
 
 /*
- * F: a settle that finds no record, and meets one made meanwhile (by a
- * put of the event, or the recovery of another start) when it makes its
- * own: sf_record_settle() reads the record again and settles it, rather
- * than failing (EEXIST) or leaving it pending.  f_made names the row the
- * record made meanwhile names (pending).
+ * F: a settle that finds no record, and meets one made meanwhile for the
+ * same row (pending, as the recovery of another start makes it for a row
+ * it finds in new/) when it makes its own: sf_record_settle() reads the
+ * record again and settles it, rather than failing (EEXIST) or leaving
+ * it pending.  f_made names the row of the record made meanwhile.
  */
 static struct spool	*f_sp;
 static const char	*f_rec, *f_made;

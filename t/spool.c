@@ -37,6 +37,7 @@ __wrap_flock(int fd, int op)
 	}
 	return __real_flock(fd, op);
 }
+
 static char	err[256];
 
 /*
