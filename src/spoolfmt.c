@@ -210,6 +210,19 @@ sf_record_names(const char *target, enum resource res, const char *name)
 	    strcmp(n, name) == 0;
 }
 
+/* A settled record named link; given to uid and gid as root. */
+static int
+sf_record_make_settled(int idsfd, const char *link, enum resource res,
+    const char *name, uid_t uid, gid_t gid)
+{
+	if (sf_record_make(idsfd, link, res, name, 1) == -1)
+		return -1;
+	/* A link has no mode: only its owner. */
+	if (geteuid() == 0)
+		(void)fchownat(idsfd, link, uid, gid, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
 int
 sf_record_settle(int idsfd, int newfd, const char *rec, enum resource res,
     const char *name, uid_t uid, gid_t gid)
@@ -229,15 +242,12 @@ sf_record_settle(int idsfd, int newfd, const char *rec, enum resource res,
 			if (errno != ENOENT ||
 			    (!synced++ && fsync(newfd) == -1))
 				return -1;
-			if (sf_record_make(idsfd, rec, res, name, 1) == -1) {
+			if (sf_record_make_settled(idsfd, rec, res, name, uid,
+			    gid) == -1) {
 				if (errno == EEXIST)
 					continue;	/* made meanwhile */
 				return -1;
 			}
-			/* A link has no mode: only its owner (as root). */
-			if (geteuid() == 0)
-				(void)fchownat(idsfd, rec, uid, gid,
-				    AT_SYMLINK_NOFOLLOW);
 			break;
 		case 1:
 			if (sf_record_split(target, &r, n) != 1 ||
@@ -259,11 +269,9 @@ sf_record_settle(int idsfd, int newfd, const char *rec, enum resource res,
 				return -1;
 			}
 			(void)unlinkat(idsfd, tmp, 0);	/* a crashed run's */
-			if (sf_record_make(idsfd, tmp, res, name, 1) == -1)
+			if (sf_record_make_settled(idsfd, tmp, res, name, uid,
+			    gid) == -1)
 				return -1;
-			if (geteuid() == 0)
-				(void)fchownat(idsfd, tmp, uid, gid,
-				    AT_SYMLINK_NOFOLLOW);
 			if (renameat(idsfd, tmp, idsfd, rec) == -1) {
 				(void)unlinkat(idsfd, tmp, 0);
 				return -1;
